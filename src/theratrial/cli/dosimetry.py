@@ -1,0 +1,11 @@
+"""CLI commands of the dosimetry capability (filled in by its issue)."""
+
+from __future__ import annotations
+
+import typer
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add this capability's commands to the top-level theratrial app."""
