@@ -1,0 +1,59 @@
+"""Quantitative imaging: DICOM series, volumes, SUV, SPECT quantification, masks, VOI statistics.
+
+Turns folders of DICOM (PET, SPECT/NM, CT, MR) and masks (RTSTRUCT, DICOM SEG, NIfTI) into
+the numbers that theranostic trials report: SUV and Bq/mL statistics per organ and lesion,
+biodistribution tables, Krenning scores and ADC statistics. Pure: no database, no printing.
+
+Conventions
+-----------
+- Arrays are indexed ``(z, y, x)`` (slice, row, column), as ``SimpleITK.GetArrayFromImage``.
+- ``origin_mm``, ``spacing_mm`` and ``direction`` follow SimpleITK/ITK: ``(x, y, z)`` order,
+  patient (LPS) coordinates; ``direction`` is the row-major 3x3 matrix whose columns are the
+  unit vectors of the x, y and z array axes.
+- Every SUV or activity result carries ``assumptions``: the header facts it relied on and
+  every fallback taken (dose read as MBq, reference time from FrameReferenceTime, ...).
+
+Public API
+----------
+Series and volumes
+    ``SeriesRef``         one DICOM series (or non-image object) found on disk.
+    ``Inventory``         what a folder scan found: series plus skipped files with reasons.
+    ``scan_folder(root)`` -> Inventory; ``discover(root)`` -> list[SeriesRef].
+    ``Volume``            a 3-D image (float64 array + geometry + units + header facts).
+    ``PetHeader``         the header facts needed for SUV (weight, dose, times, units...).
+    ``load_volume(source)`` -> Volume from a SeriesRef, a folder, a list of files, one
+                          multi-frame file (NM/SPECT, enhanced) or a NIfTI file.
+    ``load_dwi(source)``  -> DwiSeries: a diffusion series split into one Volume per b-value.
+Masks
+    ``Mask``              a boolean (z, y, x) mask on a Volume's grid, with its region name.
+    ``load_mask(path, *, reference, roi=None)`` -> Mask (RTSTRUCT, DICOM SEG or NIfTI).
+    ``load_masks(path, *, reference)`` -> list[Mask]: every ROI/segment/NIfTI in a file/folder.
+    ``resample_mask(mask, reference)`` -> Mask on another grid of the same frame of reference.
+    ``region_kind(name)`` -> "lesion" or "organ" (lesion/tumour/tumor/gtv/met prefixes).
+SUV (QIBA vendor-neutral pseudo-code; PERCIST; see ``suv`` and ``bodysize``)
+    ``SuvType``           bw | lbm-janma | lbm-james | bsa | ibw.
+    ``SuvResult``         SUV volume + type + units + per-slice factors + assumptions.
+    ``compute_suv(volume, *, suv_type=None)`` -> SuvResult.
+    ``lean_body_mass_janmahasatian_kg``, ``lean_body_mass_james_kg``,
+    ``body_surface_area_m2``, ``ideal_body_weight_kg``: body-size formulas.
+SPECT
+    ``spect_activity_concentration(volume, *, calibration_cps_per_mbq=None,
+    duration_s=None)`` -> ActivityResult (Bq/mL volume + assumptions).
+VOI statistics and biodistribution
+    ``MtvThreshold``      how MTV is thresholded (percent of max, absolute, liver-based).
+    ``VoiStatistics``     volume, max, mean, median, SD, peak, MTV, TLU, activity, %IA.
+    ``voi_statistics(image, mask, *, ...)`` -> VoiStatistics.
+    ``suv_peak(image, mask)`` -> (peak value, centre index): PERCIST 1 cm^3 sphere.
+    ``Biodistribution``, ``BiodistributionRow``; ``biodistribution(image, masks, *, ...)``.
+    ``krenning_score(lesion, *, liver, spleen)`` -> 1..4.
+ADC
+    ``AdcStatistics``; ``adc_statistics(adc_map, mask, *, percentiles=...)``;
+    ``fit_adc(dwi)`` -> Volume of ADC (mm^2/s) by a mono-exponential fit.
+Study
+    ``StudyQuantification``; ``quantify_study(study_dir, masks_dir, *, ...)``: the
+    per-organ/per-lesion table that ``theratrial quantify`` prints.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []
