@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from theratrial import __version__
-from theratrial.cli import design, dosimetry, imaging, phantom, response
+from theratrial.cli import demo, design, dosimetry, imaging, phantom, protocol, response, screen
 
 __all__ = ["app", "main"]
 
@@ -33,7 +33,7 @@ def _root(
     """Radioligand theranostic trials in neuroendocrine tumours."""
 
 
-for _module in (imaging, design, phantom, dosimetry, response):
+for _module in (protocol, screen, demo, imaging, phantom, dosimetry, design, response):
     _module.register(app)
 
 

@@ -1,0 +1,306 @@
+"""The patient record used for screening (validated with pydantic, read from JSON or YAML).
+
+Every date is ISO 8601 (``2026-03-14``). Lab values carry their unit and, when a criterion
+uses multiples of the normal range, the lab's own reference range. Identifiers are
+pseudonymous: a record must never hold a name or a hospital number.
+
+A minimal record::
+
+    patient_id: PSEUDO-001
+    screening_date: 2026-03-02
+    demographics: {birth_date: 1961-05-04, sex: male, weight_kg: 72, height_cm: 176}
+    ecog: 1
+    diagnosis: {histology: NET, grade: G2, ki67_pct: 8, primary_site: pancreas,
+                histology_confirmed: true, extent: metastatic, resectable: false}
+    labs:
+      - {name: creatinine, value: 1.0, unit: mg/dL, ref_high: 1.2, date: 2026-02-25}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from theratrial.eligibility.units import parse_unit
+from theratrial.errors import PatientRecordError, UnitError
+
+__all__ = [
+    "GEP_SITES",
+    "Consent",
+    "Demographics",
+    "Diagnosis",
+    "EventRecord",
+    "ImagingStudy",
+    "LabResult",
+    "LesionRecord",
+    "MedicalCondition",
+    "Patient",
+    "TherapyRecord",
+    "load_patient",
+    "parse_patient",
+]
+
+GEP_SITES = frozenset(
+    {
+        "pancreas",
+        "stomach",
+        "duodenum",
+        "jejunum",
+        "ileum",
+        "small_intestine",
+        "appendix",
+        "colon",
+        "caecum",
+        "cecum",
+        "rectum",
+        "midgut",
+        "hindgut",
+        "foregut",
+        "gastric",
+        "oesophagus",
+        "esophagus",
+        "ampulla",
+        "gallbladder",
+        "liver_primary",
+    }
+)
+"""Primary sites that make a neuroendocrine neoplasm gastroenteropancreatic (GEP)."""
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Demographics(_Record):
+    """Age (or birth date), sex and body size."""
+
+    birth_date: dt.date | None = None
+    age_years: float | None = Field(default=None, ge=0, le=130)
+    sex: Literal["male", "female"]
+    weight_kg: float | None = Field(default=None, gt=0, le=400)
+    height_cm: float | None = Field(default=None, gt=30, le=260)
+
+    @model_validator(mode="after")
+    def _age_given(self) -> Demographics:
+        if self.birth_date is None and self.age_years is None:
+            raise ValueError("give 'birth_date' or 'age_years'")
+        return self
+
+
+class Diagnosis(_Record):
+    """The neuroendocrine neoplasm: histology, WHO grade, Ki-67, site, extent."""
+
+    histology: Literal["NET", "NEC", "MiNEN"]
+    histology_confirmed: bool | None = None
+    grade: Literal["G1", "G2", "G3"] | None = None
+    ki67_pct: float | None = Field(default=None, ge=0, le=100)
+    differentiation: Literal["well", "poor"] | None = None
+    primary_site: str | None = None
+    extent: Literal["localised", "locally_advanced", "metastatic"] | None = None
+    resectable: bool | None = None
+    diagnosis_date: dt.date | None = None
+
+    @property
+    def gep(self) -> bool | None:
+        """True when the primary site is gastroenteropancreatic, None when unknown."""
+        if self.primary_site is None:
+            return None
+        return self.primary_site.strip().lower().replace(" ", "_") in GEP_SITES
+
+
+class LabResult(_Record):
+    """One laboratory result with its unit, the lab's reference range and its date."""
+
+    name: str
+    value: float
+    unit: str
+    date: dt.date
+    ref_low: float | None = None
+    ref_high: float | None = None
+
+
+class LesionRecord(_Record):
+    """A lesion as measured on one imaging study."""
+
+    id: str
+    site: str
+    nodal: bool = False
+    long_axis_mm: float | None = Field(default=None, ge=0)
+    short_axis_mm: float | None = Field(default=None, ge=0)
+    modality: Literal["CT", "MR", "PET", "PET/CT", "SPECT", "SPECT/CT", "XR", "US"]
+    date: dt.date
+    measurable: bool | None = None
+    krenning_score: int | None = Field(default=None, ge=0, le=4)
+    progressive: bool | None = None
+    previously_irradiated: bool | None = None
+
+
+class ImagingStudy(_Record):
+    """An imaging study done before screening, with its findings (name -> bool)."""
+
+    modality: Literal["PET", "SPECT", "CT", "MR", "PET/CT", "SPECT/CT", "PET/MR", "XR", "US"]
+    tracer: str | None = None
+    date: dt.date
+    findings: dict[str, bool] = Field(default_factory=dict)
+
+
+class TherapyRecord(_Record):
+    """A prior (or planned) therapy. An ``end_date`` of None with ``ongoing`` means still given."""
+
+    category: str
+    agent: str | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    ongoing: bool = False
+    planned: bool = False
+    progression_on_therapy: bool | None = None
+
+    @model_validator(mode="after")
+    def _dated(self) -> TherapyRecord:
+        if not self.planned and self.start_date is None and self.end_date is None:
+            raise ValueError("a past therapy needs 'start_date' or 'end_date'")
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValueError("'end_date' is before 'start_date'")
+        return self
+
+
+class MedicalCondition(_Record):
+    """A condition and its state (``present: false`` records that it was checked)."""
+
+    name: str
+    present: bool = True
+    controlled: bool | None = None
+    stable_since: dt.date | None = None
+    grade: int | None = Field(default=None, ge=0, le=5)
+    date: dt.date | None = None
+
+
+class EventRecord(_Record):
+    """A dated clinical event: progression by some criterion, a negative pregnancy test..."""
+
+    type: str
+    date: dt.date
+    detail: str | None = None
+
+
+class Consent(_Record):
+    """Informed consent."""
+
+    signed: bool
+    date: dt.date | None = None
+
+
+class Patient(_Record):
+    """Everything the screening engine can use about one patient."""
+
+    patient_id: str = Field(min_length=1, max_length=64)
+    screening_date: dt.date | None = None
+    planned_treatment_date: dt.date | None = None
+    site: str | None = None
+    demographics: Demographics
+    ecog: int | None = Field(default=None, ge=0, le=5)
+    life_expectancy_weeks: float | None = Field(default=None, ge=0)
+    diagnosis: Diagnosis | None = None
+    labs: list[LabResult] = Field(default_factory=list)
+    lesions: list[LesionRecord] = Field(default_factory=list)
+    imaging: list[ImagingStudy] = Field(default_factory=list)
+    therapies: list[TherapyRecord] = Field(default_factory=list)
+    conditions: list[MedicalCondition] = Field(default_factory=list)
+    events: list[EventRecord] = Field(default_factory=list)
+    consent: Consent | None = None
+    flags: dict[str, bool] = Field(default_factory=dict)
+    attestations: dict[str, bool] = Field(default_factory=dict)
+
+    @field_validator("patient_id")
+    @classmethod
+    def _pseudonymous(cls, value: str) -> str:
+        if any(ch.isspace() for ch in value):
+            raise ValueError("use a pseudonymous id without spaces, never a name")
+        return value
+
+
+def load_patient(path: str | Path) -> Patient:
+    """Read a patient record from a JSON or YAML file.
+
+    Raises
+    ------
+    PatientRecordError
+        Naming the file and the field at fault (and the line for YAML syntax errors).
+    """
+    path = Path(path)
+    return parse_patient(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def parse_patient(text: str, *, source: str = "<patient>") -> Patient:
+    """Validate a patient record given as JSON or YAML text.
+
+    Examples
+    --------
+    >>> p = parse_patient('{"patient_id": "P1", "demographics": {"age_years": 60, "sex": "male"}}')
+    >>> p.demographics.age_years
+    60.0
+    >>> parse_patient('{"patient_id": "P1", "demographics": {"sex": "male"}, "ecog": 9}')
+    Traceback (most recent call last):
+    ...
+    theratrial.errors.PatientRecordError: <patient>: field 'demographics': Value error, ...
+    """
+    try:
+        data: Any = yaml.safe_load(text)  # JSON is a subset of YAML 1.2 for records
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise PatientRecordError(
+            f"not valid JSON or YAML: {getattr(exc, 'problem', exc)}",
+            file=source,
+            line=mark.line + 1 if mark is not None else None,
+            hint="check the brackets, commas and quotes on that line",
+        ) from exc
+    if not isinstance(data, dict):
+        raise PatientRecordError("a patient record must be a JSON/YAML object", file=source)
+    try:
+        patient = Patient.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = _dotted(first["loc"])
+        raise PatientRecordError(
+            f"{first['msg']}",
+            file=source,
+            field=field,
+            hint=_hint(first["type"], field),
+        ) from exc
+    return _check_units(patient, source)
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _hint(error_type: str, field: str) -> str:
+    if "date" in error_type:
+        return f"write '{field}' as an ISO date, e.g. 2026-03-14"
+    hints = {
+        "missing": f"add '{field}' to the record",
+        "extra_forbidden": f"remove '{field}' or correct its spelling",
+        "literal_error": "use one of the values listed in the message",
+        "float_parsing": f"'{field}' must be a number",
+        "int_parsing": f"'{field}' must be a whole number",
+    }
+    return hints.get(error_type, "see the patient record format in theratrial.eligibility.patient")
+
+
+def _check_units(patient: Patient, source: str) -> Patient:
+    """Reject unknown lab units at load time, naming the file and the field."""
+    for i, lab in enumerate(patient.labs):
+        try:
+            parse_unit(lab.unit, field=f"labs[{i}].unit")
+        except UnitError as exc:
+            raise PatientRecordError(
+                exc.message, file=source, field=exc.field, hint=exc.hint
+            ) from exc
+    return patient

@@ -1,0 +1,29 @@
+"""The database adapter: SQLAlchemy models, Alembic migrations and repositories.
+
+SQLite by default; any SQLAlchemy URL through ``THERATRIAL_DATABASE_URL`` or ``--db``.
+"""
+
+from theratrial.store.db import connect, database_url, migrate, session_scope
+from theratrial.store.repository import (
+    count_rows,
+    get_or_create_patient,
+    get_or_create_site,
+    register_protocol,
+    save_screening,
+    save_screenings,
+    screening_summary,
+)
+
+__all__ = [
+    "connect",
+    "count_rows",
+    "database_url",
+    "get_or_create_patient",
+    "get_or_create_site",
+    "migrate",
+    "register_protocol",
+    "save_screening",
+    "save_screenings",
+    "screening_summary",
+    "session_scope",
+]

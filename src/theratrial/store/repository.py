@@ -1,0 +1,163 @@
+"""Reading and writing trials, patients and screenings.
+
+Each public function works inside a caller's session (see
+:func:`theratrial.store.db.session_scope`), so one import is one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from theratrial.eligibility.evidence import Screening, Status
+from theratrial.protocol.schema import Protocol
+from theratrial.store.models import (
+    CriterionResultRow,
+    PatientRow,
+    ProtocolVersionRow,
+    ScreeningRow,
+    SiteRow,
+    TrialRow,
+)
+
+__all__ = [
+    "count_rows",
+    "get_or_create_patient",
+    "get_or_create_site",
+    "register_protocol",
+    "save_screening",
+    "save_screenings",
+    "screening_summary",
+]
+
+
+def _evidence_json(screening_evidence: Iterable[Any]) -> list[dict[str, Any]]:
+    out = []
+    for e in screening_evidence:
+        out.append(
+            {
+                "item": e.item,
+                "value": e.value,
+                "unit": e.unit,
+                "date": e.date.isoformat() if e.date else None,
+                "note": e.note,
+            }
+        )
+    return out
+
+
+def register_protocol(session: Session, protocol: Protocol) -> ProtocolVersionRow:
+    """Store a protocol version (idempotent: the same content is stored once)."""
+    content = protocol.model_dump(mode="json")
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    trial = session.scalar(select(TrialRow).where(TrialRow.trial_id == protocol.id))
+    if trial is None:
+        trial = TrialRow(trial_id=protocol.id, title=protocol.title, phase=protocol.phase)
+        session.add(trial)
+        session.flush()
+    version = session.scalar(
+        select(ProtocolVersionRow).where(
+            ProtocolVersionRow.trial_pk == trial.id, ProtocolVersionRow.content_sha256 == digest
+        )
+    )
+    if version is None:
+        version = ProtocolVersionRow(trial_pk=trial.id, content_sha256=digest, content=content)
+        session.add(version)
+        session.flush()
+    return version
+
+
+def get_or_create_site(session: Session, code: str, *, name: str | None = None) -> SiteRow:
+    """The site with ``code``, created when new."""
+    site = session.scalar(select(SiteRow).where(SiteRow.code == code))
+    if site is None:
+        site = SiteRow(code=code, name=name)
+        session.add(site)
+        session.flush()
+    return site
+
+
+def get_or_create_patient(
+    session: Session, pseudonym: str, *, site_code: str | None = None
+) -> PatientRow:
+    """The patient with this pseudonymous id, created when new."""
+    patient = session.scalar(select(PatientRow).where(PatientRow.pseudonym == pseudonym))
+    if patient is None:
+        site = get_or_create_site(session, site_code) if site_code else None
+        patient = PatientRow(pseudonym=pseudonym, site_pk=site.id if site else None)
+        session.add(patient)
+        session.flush()
+    return patient
+
+
+def save_screening(
+    session: Session, screening: Screening, protocol: Protocol, *, site_code: str | None = None
+) -> ScreeningRow:
+    """Store one screening with its per-criterion results."""
+    version = register_protocol(session, protocol)
+    patient = get_or_create_patient(session, screening.patient_id, site_code=site_code)
+    row = ScreeningRow(
+        patient_pk=patient.id,
+        protocol_version_pk=version.id,
+        screening_date=screening.screening_date,
+        verdict=screening.verdict.value,
+        n_met=screening.count(Status.MET),
+        n_not_met=screening.count(Status.NOT_MET),
+        n_unknown=screening.count(Status.UNKNOWN),
+        n_needs_review=screening.count(Status.NEEDS_REVIEW),
+        cohorts=list(screening.cohorts),
+        assumptions=list(screening.assumptions),
+        criteria=[
+            CriterionResultRow(
+                criterion_id=c.id,
+                section=c.section,
+                kind=c.kind,
+                label=c.label,
+                status=c.status.value,
+                reason=c.reason,
+                evidence=_evidence_json(c.evidence),
+            )
+            for c in screening.criteria
+        ],
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def save_screenings(
+    session: Session,
+    screenings: Sequence[Screening],
+    protocols: Sequence[Protocol],
+    *,
+    sites: dict[str, str] | None = None,
+) -> list[ScreeningRow]:
+    """Store many screenings; ``protocols`` must hold every trial they refer to."""
+    by_id = {p.id: p for p in protocols}
+    sites = sites or {}
+    return [
+        save_screening(session, s, by_id[s.trial_id], site_code=sites.get(s.patient_id))
+        for s in screenings
+    ]
+
+
+def screening_summary(session: Session) -> list[tuple[str, str, int]]:
+    """(trial id, verdict, number of screenings) for every stored combination."""
+    stmt = (
+        select(TrialRow.trial_id, ScreeningRow.verdict, func.count(ScreeningRow.id))
+        .join(ProtocolVersionRow, ScreeningRow.protocol_version_pk == ProtocolVersionRow.id)
+        .join(TrialRow, ProtocolVersionRow.trial_pk == TrialRow.id)
+        .group_by(TrialRow.trial_id, ScreeningRow.verdict)
+        .order_by(TrialRow.trial_id, ScreeningRow.verdict)
+    )
+    return [(t, v, int(n)) for t, v, n in session.execute(stmt).all()]
+
+
+def count_rows(session: Session, model: type[Any]) -> int:
+    """Number of rows in a table (for tests and summaries)."""
+    return int(session.scalar(select(func.count()).select_from(model)) or 0)
