@@ -31,3 +31,135 @@ def shared_trials() -> Path:
     if not path.is_dir():
         pytest.skip(f"trial registry folder {path} is absent (set THERATRIAL_SHARED_DIR)")
     return path
+
+
+# -- a real PostgreSQL server for the store tests ----------------------------------------
+import contextlib  # noqa: E402
+import glob  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+
+def _pg_bindir() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: run its programs as the postgres user then."""
+    if os.geteuid() == 0:
+        runuser = shutil.which("runuser")
+        if runuser:
+            return [runuser, "-u", "postgres", "--", *cmd]
+        return ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(cmd)]
+    return cmd
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throw-away PostgreSQL cluster started for this test session.
+
+    Uses ``THERATRIAL_TEST_POSTGRES_URL`` when set (an existing server); otherwise runs
+    Debian's ``initdb``/``pg_ctl`` (installed by ``.ci/run``) in a temporary folder on a free
+    loopback port, and stops it afterwards. Skips with the reason when no server can start.
+    """
+    existing = os.environ.get("THERATRIAL_TEST_POSTGRES_URL")
+    if existing:
+        yield existing
+        return
+    bindir = _pg_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql); .ci/run installs it")
+    root = Path(tempfile.mkdtemp(prefix="theratrial-pg-"))
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        shutil.chown(sock, "postgres")
+        root.chmod(0o755)
+    port = _free_port()
+    log = root / "server.log"
+    try:
+        subprocess.run(
+            _as_postgres(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "--no-sync",
+                    "-E",
+                    "UTF8",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run(
+            _as_postgres(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    opts,
+                    "-l",
+                    str(log),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=90,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+        detail = getattr(exc, "stderr", b"") or b""
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.skip(f"PostgreSQL could not start: {exc}; {detail.decode(errors='replace')[-300:]}")
+    subprocess.run(
+        _as_postgres(
+            [
+                str(bindir / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-U",
+                "postgres",
+                "theratrial_test",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/theratrial_test"
+    finally:
+        with contextlib.suppress(Exception):
+            subprocess.run(
+                _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+                capture_output=True,
+                timeout=60,
+            )
+        shutil.rmtree(root, ignore_errors=True)

@@ -64,9 +64,9 @@ class TheratrialError(Exception):
     Examples
     --------
     >>> err = TheratrialError("unknown unit 'mg/dl/x'", file="p.yaml", field="labs[0].unit",
-    ...                       line=12, hint="use a unit such as mg/dL or umol/L")
+    ...                       line=12, hint="use mg/dL or umol/L")
     >>> print(err)
-    p.yaml:12: field 'labs[0].unit': unknown unit 'mg/dl/x' (fix: use a unit such as mg/dL or umol/L)
+    p.yaml:12: field 'labs[0].unit': unknown unit 'mg/dl/x' (fix: use mg/dL or umol/L)
     """
 
     def __init__(

@@ -281,7 +281,9 @@ def chain_activities(
     names = [root.name, *_radioactive_progeny(root.name)]
     result = {n: np.zeros(times.shape) for n in names}
     for i, t in enumerate(times):
-        acts = inventory.decay(float(t), "h").activities("Bq") if t > 0 else {root.name: activity_mbq}
+        acts = (
+            inventory.decay(float(t), "h").activities("Bq") if t > 0 else {root.name: activity_mbq}
+        )
         for key, value in acts.items():
             name = normalise_name(str(key))
             if name in result:

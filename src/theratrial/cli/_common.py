@@ -23,7 +23,14 @@ from rich.console import Console
 
 from theratrial.errors import TheratrialError
 
-__all__ = ["console", "err_console", "exit_with_error", "handle_errors", "print_json", "to_jsonable"]
+__all__ = [
+    "console",
+    "err_console",
+    "exit_with_error",
+    "handle_errors",
+    "print_json",
+    "to_jsonable",
+]
 
 console = Console()
 err_console = Console(stderr=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 from theratrial.eligibility import clinical
 from theratrial.eligibility.evidence import Evidence
@@ -40,6 +41,7 @@ LAB_ALIASES = {
 """Other names accepted for the canonical lab names used in protocols."""
 
 
+@cache
 def lab_key(name: str) -> str:
     """The canonical name of a lab test (lower case, aliases resolved)."""
     key = name.strip().lower().replace(" ", "_").replace("-", "_")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
 import pint
 
@@ -74,7 +75,7 @@ def parse_unit(text: str, *, field: str = "unit") -> pint.Quantity:  # type: ign
     theratrial.errors.UnitError: field 'labs[0].unit': unknown unit 'mg/dl/x' (fix: ...)
     """
     try:
-        quantity = _registry().parse_expression(_normalise(text))
+        quantity = _parse(text)
     except Exception as exc:  # pint raises several unrelated exception types for bad strings
         raise UnitError(
             f"unknown unit {text!r}",
@@ -84,6 +85,11 @@ def parse_unit(text: str, *, field: str = "unit") -> pint.Quantity:  # type: ign
     if not isinstance(quantity, pint.Quantity):  # a bare number is not a unit
         raise UnitError(f"unknown unit {text!r}", field=field, hint="give a unit, e.g. mg/dL")
     return quantity
+
+
+@cache
+def _parse(text: str) -> Any:
+    return _registry().parse_expression(_normalise(text))
 
 
 def same_dimension(unit_a: str, unit_b: str) -> bool:
@@ -107,6 +113,13 @@ def convert(
     >>> round(convert(1.0, "mg/dL", "umol/L", analyte="bilirubin_total"), 2)
     17.1
     """
+    return value * _factor(from_unit, to_unit, analyte, field)
+
+
+@cache
+def _factor(from_unit: str, to_unit: str, analyte: str | None, field: str) -> float:
+    """The conversion factor (clinical units are all linear), cached per unit pair."""
+    value = 1.0
     ureg = _registry()
     q_from = value * parse_unit(from_unit, field=field)
     q_to = parse_unit(to_unit, field=field)

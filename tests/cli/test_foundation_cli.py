@@ -1,0 +1,171 @@
+"""The foundation commands: trials, protocol validate, screen, demo."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from theratrial.cli.main import app
+
+runner = CliRunner()
+
+PATIENT = {
+    "patient_id": "CLI-001",
+    "screening_date": "2026-03-02",
+    "planned_treatment_date": "2026-03-16",
+    "demographics": {"birth_date": "1961-05-04", "sex": "male", "weight_kg": 72, "height_cm": 176},
+    "ecog": 1,
+    "diagnosis": {
+        "histology": "NET",
+        "grade": "G2",
+        "ki67_pct": 8,
+        "primary_site": "pancreas",
+        "histology_confirmed": True,
+        "extent": "metastatic",
+        "resectable": False,
+    },
+    "labs": [
+        {
+            "name": "creatinine",
+            "value": 140,
+            "unit": "umol/L",
+            "ref_high": 110,
+            "date": "2026-02-25",
+        },
+        {"name": "alt", "value": 90, "unit": "U/L", "ref_high": 40, "date": "2026-02-25"},
+    ],
+    "lesions": [
+        {"id": "L1", "site": "liver", "long_axis_mm": 34, "modality": "CT", "date": "2026-02-20"}
+    ],
+    "consent": {"signed": True, "date": "2026-03-01"},
+}
+
+
+@pytest.fixture
+def patient_file(tmp_path: Path) -> Path:
+    path = tmp_path / "patient.json"
+    path.write_text(json.dumps(PATIENT))
+    return path
+
+
+def test_trials_lists_the_three_seed_trials() -> None:
+    result = runner.invoke(app, ["trials", "--json"])
+    assert result.exit_code == 0, result.output
+    ids = {t["id"] for t in json.loads(result.output)}
+    assert ids == {"NCT03335670", "NCT01842165", "NCT06732505"}
+
+
+def test_screen_json_contract(patient_file: Path) -> None:
+    result = runner.invoke(app, ["screen", str(patient_file), "--trial", "NCT06732505", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {"patient_id", "trial_id", "verdict", "criteria"} <= data.keys()
+    assert data["patient_id"] == "CLI-001"
+    assert data["verdict"] in {"eligible", "ineligible", "incomplete"}
+    for c in data["criteria"]:
+        assert {"id", "kind", "label", "status", "reason", "evidence"} <= c.keys()
+        assert c["status"] in {"met", "not_met", "unknown", "needs_review"}
+    by_id = {c["id"]: c for c in data["criteria"]}
+    # 140 umol/L with ULN 110 umol/L = 1.27 x ULN -> the OR criterion is met
+    assert by_id["IN10a"]["status"] == "met"
+    # ALT 2.25 x ULN with a liver lesion -> the 5 x ULN branch applies
+    assert by_id["IN10g"]["status"] in {"met", "unknown"}  # AST missing -> unknown
+    assert by_id["EX16"]["kind"] == "attestation"
+    assert by_id["EX16"]["status"] == "needs_review"
+
+
+def test_screen_all_ranks_every_trial(patient_file: Path) -> None:
+    result = runner.invoke(app, ["screen", str(patient_file), "--all", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data) == 3
+    order = {"eligible": 0, "incomplete": 1, "ineligible": 2}
+    ranks = [order[d["verdict"]] for d in data]
+    assert ranks == sorted(ranks)
+
+
+def test_screen_stores_in_the_database(patient_file: Path, tmp_path: Path) -> None:
+    db = tmp_path / "screen.sqlite"
+    result = runner.invoke(app, ["screen", str(patient_file), "--all", "--db", f"sqlite:///{db}"])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from screenings").fetchone()[0] == 3
+        assert conn.execute("select pseudonym from patients").fetchall() == [("CLI-001",)]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda p: p["labs"][0].update(unit="mg/dq"), "labs[0].unit"),
+        (lambda p: p["labs"][0].update(date="2026-13-01"), "labs[0].date"),
+        (lambda p: p["demographics"].pop("sex"), "demographics.sex"),
+        (lambda p: p.update(ecog="one"), "ecog"),
+    ],
+)
+def test_bad_patient_input_is_one_clear_line(tmp_path: Path, mutate, message: str) -> None:  # type: ignore[no-untyped-def]
+    record = json.loads(json.dumps(PATIENT))
+    mutate(record)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(record))
+    result = runner.invoke(app, ["screen", str(path), "--trial", "NCT06732505", "--json"])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert str(path) in result.output
+    assert "Traceback" not in result.output
+
+
+def test_invalid_json_and_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"patient_id": ')
+    result = runner.invoke(app, ["screen", str(bad), "--all"])
+    assert result.exit_code == 2
+    assert "broken.json" in result.output
+    result = runner.invoke(app, ["screen", str(tmp_path / "missing.json"), "--all"])
+    assert result.exit_code == 2
+    assert "file not found" in result.output
+
+
+def test_unknown_trial_and_bad_date(patient_file: Path) -> None:
+    result = runner.invoke(app, ["screen", str(patient_file), "--trial", "NCT00000000"])
+    assert result.exit_code == 2
+    assert "NCT06732505" in result.output  # the message lists the known trials
+    result = runner.invoke(app, ["screen", str(patient_file), "--all", "--date", "03/02/2026"])
+    assert result.exit_code == 2
+    assert "YYYY-MM-DD" in result.output
+
+
+def test_protocol_validate_accepts_bundled_and_rejects_malformed(tmp_path: Path) -> None:
+    from importlib import resources
+
+    good = resources.files("theratrial.protocol") / "trials" / "NCT06732505.yaml"
+    path = tmp_path / "good.yaml"
+    path.write_text(good.read_text())
+    result = runner.invoke(app, ["protocol", "validate", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["valid"] is True
+
+    text = path.read_text().replace(
+        'op: "<=", uln: 1.5}', 'op: "<=", uln: 1.5, unit: x, typo: 1}', 1
+    )
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text)
+    line = next(i for i, row in enumerate(text.splitlines(), start=1) if "typo: 1" in row)
+    result = runner.invoke(app, ["protocol", "validate", str(broken)])
+    assert result.exit_code == 2
+    assert f"broken.yaml:{line}" in result.output
+    assert "criteria[" in result.output
+
+
+def test_demo_runs_and_stores(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(out / "theratrial.sqlite") as conn:
+        n_patients = conn.execute("select count(*) from patients").fetchone()[0]
+        n_screenings = conn.execute("select count(*) from screenings").fetchone()[0]
+    assert n_patients >= 12
+    assert n_screenings == 3 * n_patients
