@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect
 
 from theratrial.eligibility import parse_patient, screen
 from theratrial.errors import StoreError
@@ -21,6 +21,7 @@ from theratrial.store import (
     session_scope,
 )
 from theratrial.store.models import (
+    Base,
     CriterionResultRow,
     PatientRow,
     ProtocolVersionRow,
@@ -47,15 +48,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         url = request.getfixturevalue("postgres_url")
         eng = connect(url)
         with eng.begin() as conn:  # a clean schema for every test
-            for table in (
-                "criterion_results",
-                "screenings",
-                "patients",
-                "sites",
-                "protocol_versions",
-                "trials",
-            ):
-                conn.execute(text(f"DELETE FROM {table}"))
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
     yield eng
     eng.dispose()
 
@@ -110,11 +104,16 @@ def test_failed_import_leaves_nothing_half_written(engine: Engine) -> None:
     protocols = bundled_protocols()
     with session_scope(engine) as session:
         save_screenings(session, results[:1], protocols)
-    with pytest.raises(StoreError), session_scope(engine) as session:
-        save_screenings(session, results[1:], protocols)
-        # a duplicate pseudonym violates the unique constraint mid-import
-        session.add(PatientRow(pseudonym="STORE-001"))
-        session.flush()
+
+    def import_with_a_duplicate() -> None:
+        with session_scope(engine) as session:
+            save_screenings(session, results[1:], protocols)
+            # a duplicate pseudonym violates the unique constraint mid-import
+            session.add(PatientRow(pseudonym="STORE-001"))
+            session.flush()
+
+    with pytest.raises(StoreError):
+        import_with_a_duplicate()
     with session_scope(engine) as session:
         assert count_rows(session, ScreeningRow) == 1
         assert count_rows(session, PatientRow) == 1
@@ -122,9 +121,14 @@ def test_failed_import_leaves_nothing_half_written(engine: Engine) -> None:
 
 def test_non_database_error_also_rolls_back(engine: Engine) -> None:
     results = _screenings()
-    with pytest.raises(KeyError), session_scope(engine) as session:
-        save_screenings(session, results[:1], bundled_protocols())
-        save_screenings(session, results[1:], [])  # unknown protocol -> KeyError
+
+    def import_then_fail() -> None:
+        with session_scope(engine) as session:
+            save_screenings(session, results[:1], bundled_protocols())
+            save_screenings(session, results[1:], [])  # unknown protocol -> KeyError
+
+    with pytest.raises(KeyError):
+        import_then_fail()
     with session_scope(engine) as session:
         assert count_rows(session, ScreeningRow) == 0
 

@@ -3,6 +3,7 @@
 SQLite by default; any SQLAlchemy URL through ``THERATRIAL_DATABASE_URL`` or ``--db``.
 """
 
+from theratrial.store import models, models_clinical
 from theratrial.store.db import connect, database_url, migrate, session_scope
 from theratrial.store.repository import (
     count_rows,
@@ -21,6 +22,8 @@ __all__ = [
     "get_or_create_patient",
     "get_or_create_site",
     "migrate",
+    "models",
+    "models_clinical",
     "register_protocol",
     "save_screening",
     "save_screenings",

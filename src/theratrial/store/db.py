@@ -74,6 +74,7 @@ def connect(url: str | None = None, *, upgrade: bool = True) -> Engine:
         try:
             migrate(engine)
         except SQLAlchemyError as exc:
+            engine.dispose()
             raise StoreError(
                 f"cannot open or migrate database {safe}: {exc.__class__.__name__}: "
                 f"{str(exc).splitlines()[0]}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from theratrial.store import models_clinical  # noqa: F401  (registers the tables)
 from theratrial.store.models import Base
 
 config = context.config
