@@ -1,0 +1,279 @@
+"""Repositories for imaging results, treatment cycles, dosimetry and DLT records.
+
+The functions take plain values (or the science packages' frozen results, unpacked by the
+caller) and work inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from theratrial.errors import InputError
+from theratrial.store.models import TrialRow
+from theratrial.store.models_clinical import (
+    CycleRow,
+    DltRow,
+    DoseResultRow,
+    ImagingSeriesRow,
+    ImagingStudyRow,
+    MeasurementRow,
+    TimeActivityRow,
+    VoiRow,
+)
+from theratrial.store.repository import get_or_create_patient
+
+__all__ = [
+    "DltCount",
+    "VoiRecord",
+    "add_dlt",
+    "cycles_of",
+    "dlt_counts",
+    "record_cycle",
+    "save_dose_results",
+    "save_series_vois",
+    "save_time_activity",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class VoiRecord:
+    """A VOI to store: name, kind (organ/lesion), source file, and measurements.
+
+    ``measurements`` maps a quantity name (``suv_max``, ``volume_ml``...) to
+    ``(value, unit)``.
+    """
+
+    name: str
+    kind: str
+    source: str | None
+    measurements: Mapping[str, tuple[float | None, str | None]]
+
+
+def _trial(session: Session, trial_id: str) -> TrialRow:
+    trial = session.scalar(select(TrialRow).where(TrialRow.trial_id == trial_id))
+    if trial is None:
+        raise InputError(
+            f"trial {trial_id!r} is not in the database",
+            field="trial",
+            hint="screen a patient for it first, or register the protocol",
+        )
+    return trial
+
+
+def save_series_vois(
+    session: Session,
+    *,
+    patient_id: str | None,
+    study_uid: str,
+    study_date: date | None,
+    series_uid: str,
+    modality: str,
+    units: str | None,
+    quantity: str | None,
+    conventions: Sequence[str],
+    vois: Iterable[VoiRecord],
+    frame_of_reference_uid: str | None = None,
+    description: str | None = None,
+) -> ImagingSeriesRow:
+    """Store (or replace) the VOIs and measurements of one series."""
+    patient = get_or_create_patient(session, patient_id) if patient_id else None
+    study = session.scalar(select(ImagingStudyRow).where(ImagingStudyRow.study_uid == study_uid))
+    if study is None:
+        study = ImagingStudyRow(
+            study_uid=study_uid,
+            study_date=study_date,
+            patient_pk=patient.id if patient else None,
+        )
+        session.add(study)
+        session.flush()
+    series = session.scalar(
+        select(ImagingSeriesRow).where(ImagingSeriesRow.series_uid == series_uid)
+    )
+    if series is not None:
+        session.delete(series)
+        session.flush()
+    series = ImagingSeriesRow(
+        study_pk=study.id,
+        series_uid=series_uid,
+        modality=modality,
+        units=units,
+        quantity=quantity,
+        conventions=list(conventions),
+        frame_of_reference_uid=frame_of_reference_uid,
+        description=description,
+        vois=[
+            VoiRow(
+                name=v.name,
+                kind=v.kind,
+                source=v.source,
+                measurements=[
+                    MeasurementRow(quantity=q, value=val, unit=unit)
+                    for q, (val, unit) in v.measurements.items()
+                ],
+            )
+            for v in vois
+        ],
+    )
+    session.add(series)
+    session.flush()
+    return series
+
+
+def record_cycle(
+    session: Session,
+    *,
+    patient_id: str,
+    trial_id: str,
+    cycle_number: int,
+    nuclide: str,
+    activity_mbq: float,
+    administered_at: datetime | None = None,
+    dose_level: str | None = None,
+    weight_kg: float | None = None,
+) -> CycleRow:
+    """Store one administration; re-recording the same cycle replaces it."""
+    if activity_mbq <= 0:
+        raise InputError(
+            f"administered activity must be positive, got {activity_mbq} MBq", field="activity_mbq"
+        )
+    patient = get_or_create_patient(session, patient_id)
+    trial = _trial(session, trial_id)
+    old = session.scalar(
+        select(CycleRow).where(
+            CycleRow.patient_pk == patient.id,
+            CycleRow.trial_pk == trial.id,
+            CycleRow.cycle_number == cycle_number,
+        )
+    )
+    if old is not None:
+        session.delete(old)
+        session.flush()
+    row = CycleRow(
+        patient_pk=patient.id,
+        trial_pk=trial.id,
+        cycle_number=cycle_number,
+        nuclide=nuclide,
+        activity_mbq=activity_mbq,
+        administered_at=administered_at,
+        dose_level=dose_level,
+        weight_kg=weight_kg,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def save_time_activity(
+    session: Session, cycle: CycleRow, points: Iterable[tuple[str, float, float]]
+) -> None:
+    """Store (region, time_h, activity_mbq) points of a cycle."""
+    for region, time_h, activity in points:
+        session.add(
+            TimeActivityRow(cycle_pk=cycle.id, region=region, time_h=time_h, activity_mbq=activity)
+        )
+    session.flush()
+
+
+def save_dose_results(
+    session: Session, cycle: CycleRow, results: Iterable[Mapping[str, Any]]
+) -> list[DoseResultRow]:
+    """Store per-region dosimetry results of a cycle (keys as in the dosimetry JSON)."""
+    rows = []
+    for r in results:
+        row = DoseResultRow(
+            cycle_pk=cycle.id,
+            region=str(r["region"]),
+            model=str(r.get("model", "")),
+            parameters=dict(r.get("parameters") or {}),
+            tia_mbq_h=r.get("tia_mbq_h"),
+            mass_g=r.get("mass_g"),
+            dose_gy=r.get("dose_gy"),
+            rbe_weighted_dose_gy=r.get("rbe_weighted_dose_gy"),
+            bed_gy=r.get("bed_gy"),
+            effective_half_life_h=r.get("effective_half_life_h"),
+            warnings=list(r.get("warnings") or []),
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    return rows
+
+
+def cycles_of(session: Session, *, patient_id: str, trial_id: str) -> list[CycleRow]:
+    """The recorded cycles of a patient in a trial, in cycle order, with their doses."""
+    patient = get_or_create_patient(session, patient_id)
+    trial = _trial(session, trial_id)
+    stmt = (
+        select(CycleRow)
+        .where(CycleRow.patient_pk == patient.id, CycleRow.trial_pk == trial.id)
+        .order_by(CycleRow.cycle_number)
+    )
+    return list(session.scalars(stmt))
+
+
+def add_dlt(
+    session: Session,
+    *,
+    patient_id: str,
+    trial_id: str,
+    cohort_id: str,
+    cycle: int,
+    dose_level: str,
+    dlt: bool,
+    within_dlt_window: bool = True,
+    event: str | None = None,
+    grade: int | None = None,
+    onset_date: date | None = None,
+) -> DltRow:
+    """Record one DLT-evaluable observation (``dlt`` False: evaluable without a DLT)."""
+    patient = get_or_create_patient(session, patient_id)
+    trial = _trial(session, trial_id)
+    row = DltRow(
+        patient_pk=patient.id,
+        trial_pk=trial.id,
+        cohort_id=cohort_id,
+        cycle=cycle,
+        dose_level=dose_level,
+        dlt=dlt,
+        event=event,
+        grade=grade,
+        onset_date=onset_date,
+        within_dlt_window=within_dlt_window,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class DltCount:
+    """Patients treated and patients with a DLT at one dose level of one cohort."""
+
+    cohort_id: str
+    dose_level: str
+    n: int
+    dlt: int
+
+
+def dlt_counts(session: Session, *, trial_id: str) -> list[DltCount]:
+    """Per cohort and dose level: evaluable patients and patients with a DLT.
+
+    A patient counts once per level (a DLT in any cycle inside the DLT window counts).
+    """
+    trial = _trial(session, trial_id)
+    rows = session.scalars(select(DltRow).where(DltRow.trial_pk == trial.id)).all()
+    patients: dict[tuple[str, str], dict[int, bool]] = {}
+    for r in rows:
+        key = (r.cohort_id, r.dose_level)
+        had = patients.setdefault(key, {}).get(r.patient_pk, False)
+        patients[key][r.patient_pk] = had or (r.dlt and r.within_dlt_window)
+    return [
+        DltCount(cohort, level, len(pts), sum(pts.values()))
+        for (cohort, level), pts in sorted(patients.items())
+    ]
