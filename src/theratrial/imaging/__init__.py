@@ -56,4 +56,44 @@ Study
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from theratrial.imaging.bodysize import (
+    body_surface_area_m2,
+    ideal_body_weight_kg,
+    lean_body_mass_james_kg,
+    lean_body_mass_janmahasatian_kg,
+)
+from theratrial.imaging.grid import Grid
+from theratrial.imaging.mask import Mask, load_mask, load_masks, region_kind, resample_mask
+from theratrial.imaging.petheader import PetHeader
+from theratrial.imaging.series import Inventory, SeriesRef, SkippedFile, discover, scan_folder
+from theratrial.imaging.suv import SuvResult, SuvType, compute_suv
+from theratrial.imaging.voi import MtvThreshold, VoiStatistics, suv_peak, voi_statistics
+from theratrial.imaging.volume import Volume, load_volume
+
+__all__ = [
+    "Grid",
+    "Inventory",
+    "Mask",
+    "MtvThreshold",
+    "PetHeader",
+    "SeriesRef",
+    "SkippedFile",
+    "SuvResult",
+    "SuvType",
+    "VoiStatistics",
+    "Volume",
+    "body_surface_area_m2",
+    "compute_suv",
+    "discover",
+    "ideal_body_weight_kg",
+    "lean_body_mass_james_kg",
+    "lean_body_mass_janmahasatian_kg",
+    "load_mask",
+    "load_masks",
+    "load_volume",
+    "region_kind",
+    "resample_mask",
+    "scan_folder",
+    "suv_peak",
+    "voi_statistics",
+]

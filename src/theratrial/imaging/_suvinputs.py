@@ -1,0 +1,155 @@
+"""Patient body size, injected activity and half-life for SUV, with unit checks (private).
+
+Magnitude rules (reference sheet, section 3): a dose below 1e5 is read as MBq, a weight
+above 500 as grams, a height above 3 as centimetres; each choice is noted.
+"""
+
+from __future__ import annotations
+
+from theratrial.errors import DicomHeaderError, NuclideError, ParameterError
+from theratrial.imaging._dicomio import tag_label
+from theratrial.imaging.bodysize import (
+    body_surface_area_m2,
+    ideal_body_weight_kg,
+    lean_body_mass_james_kg,
+    lean_body_mass_janmahasatian_kg,
+    sex_is_known,
+)
+from theratrial.imaging.petheader import PetHeader
+from theratrial.imaging.suvtype import SuvType
+from theratrial.nuclides import nuclide
+
+__all__ = ["Patient", "dose_bq", "half_life_s"]
+
+
+class Patient:
+    """Weight, height and sex with unit checks, computed once and explained."""
+
+    def __init__(
+        self,
+        pet: PetHeader,
+        file: str,
+        notes: list[str],
+        weight_kg: float | None,
+        height_m: float | None,
+        sex: str | None,
+    ) -> None:
+        self.pet, self.file, self.notes = pet, file, notes
+        self._weight = weight_kg
+        self._height = height_m
+        self.sex = sex if sex is not None else pet.patient_sex
+        self._weight_ok = weight_kg is not None
+        self._height_ok = height_m is not None
+
+    def weight_kg(self) -> float:
+        if not self._weight_ok:
+            raw = self.pet.patient_weight_raw
+            if raw is None or not raw > 0:
+                raise DicomHeaderError(
+                    "patient weight is missing" if raw is None else f"patient weight is {raw}",
+                    file=self.file,
+                    field=tag_label("PatientWeight"),
+                    hint="add the weight in kg to the header, or pass weight_kg (--weight-kg)",
+                )
+            if raw > 500:
+                self.notes.append(f"{tag_label('PatientWeight')} = {raw:g} read as grams")
+                raw /= 1000.0
+            self._weight, self._weight_ok = raw, True
+            self.notes.append(f"body weight {raw:g} kg from {tag_label('PatientWeight')}")
+        assert self._weight is not None
+        return self._weight
+
+    def height_m(self) -> float:
+        if not self._height_ok:
+            raw = self.pet.patient_size_raw
+            if raw is None or not raw > 0:
+                raise DicomHeaderError(
+                    "patient height is missing" if raw is None else f"patient height is {raw}",
+                    file=self.file,
+                    field=tag_label("PatientSize"),
+                    hint="add the height in m to the header, or pass height_m",
+                )
+            if raw > 3:
+                self.notes.append(f"{tag_label('PatientSize')} = {raw:g} read as centimetres")
+                raw /= 100.0
+            self._height, self._height_ok = raw, True
+            self.notes.append(f"height {raw:g} m from {tag_label('PatientSize')}")
+        assert self._height is not None
+        return self._height
+
+    def size(self, kind: SuvType) -> float:
+        """Body-size normaliser in g (mass types) or cm^2 (BSA)."""
+        if kind is SuvType.BW:
+            return 1000.0 * self.weight_kg()
+        if kind is SuvType.BSA:
+            bsa = body_surface_area_m2(self.weight_kg(), self.height_m())
+            self.notes.append(f"body surface area {bsa:.4f} m2 (Du Bois)")
+            return 1.0e4 * bsa
+        if not sex_is_known(self.sex):
+            self.notes.append(
+                f"Patient's Sex (0010,0040) is {self.sex!r}: mean of the male and female "
+                f"formulas used for {kind.value}"
+            )
+        if kind is SuvType.IBW:
+            value = ideal_body_weight_kg(self.height_m(), self.sex)
+            self.notes.append(f"ideal body weight {value:.3f} kg (Sugawara 1999)")
+        elif kind is SuvType.LBM_JANMA:
+            value = lean_body_mass_janmahasatian_kg(self.weight_kg(), self.height_m(), self.sex)
+            self.notes.append(f"lean body mass {value:.3f} kg (Janmahasatian 2005)")
+        else:
+            value = lean_body_mass_james_kg(self.weight_kg(), self.height_m(), self.sex)
+            self.notes.append(f"lean body mass {value:.3f} kg (James 1976, 128 form)")
+        return 1000.0 * value
+
+
+def half_life_s(pet: PetHeader, file: str, notes: list[str]) -> float:
+    from_code: float | None = None
+    if pet.radionuclide:
+        try:
+            from_code = nuclide(pet.radionuclide).half_life_h * 3600.0
+        except NuclideError:
+            from_code = None
+    if pet.half_life_s is not None and pet.half_life_s > 0:
+        if from_code is not None and abs(from_code / pet.half_life_s - 1.0) > 0.01:
+            notes.append(
+                f"Radionuclide Code Sequence names {pet.radionuclide} (half-life "
+                f"{from_code:.1f} s) but {tag_label('RadionuclideHalfLife')} is "
+                f"{pet.half_life_s:g} s; the header half-life is used"
+            )
+        else:
+            notes.append(
+                f"half-life {pet.half_life_s:g} s from {tag_label('RadionuclideHalfLife')}"
+            )
+        return pet.half_life_s
+    if from_code is not None:
+        notes.append(f"half-life {from_code:.1f} s of {pet.radionuclide} (header value missing)")
+        return from_code
+    raise DicomHeaderError(
+        "radionuclide half-life is missing",
+        file=file,
+        field=tag_label("RadionuclideHalfLife"),
+        hint="add (0018,1075) or the Radionuclide Code Sequence to the header",
+    )
+
+
+def dose_bq(pet: PetHeader, file: str, notes: list[str], override_mbq: float | None) -> float:
+    if override_mbq is not None:
+        if not override_mbq > 0:
+            raise ParameterError(f"injected activity must be positive, got {override_mbq} MBq")
+        notes.append(f"injected activity {override_mbq:g} MBq given by the caller")
+        return override_mbq * 1e6
+    raw = pet.injected_dose_raw
+    if raw is None or not raw > 0:
+        raise DicomHeaderError(
+            "injected dose is missing" if raw is None else f"injected dose is {raw:g}",
+            file=file,
+            field=tag_label("RadionuclideTotalDose"),
+            hint="add the injected activity (Bq) to the header, or pass the activity in MBq",
+        )
+    if raw < 1e5:
+        notes.append(
+            f"{tag_label('RadionuclideTotalDose')} = {raw:g} is implausible in Bq; read as MBq"
+        )
+        return raw * 1e6
+    notes.append(f"injected activity {raw:g} Bq from {tag_label('RadionuclideTotalDose')}")
+    return raw
