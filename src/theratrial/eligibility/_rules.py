@@ -187,7 +187,9 @@ def _therapy(rule: r.Therapy, ctx: Context) -> Outcome:
         in_window = matches
         where = "planned"
     else:
-        in_window = [t for t in matches if _span(t, ref)[1] >= lo and _span(t, ref)[0] <= ref]
+        # half-open window (ref - window, ref]: a therapy that ended exactly `window` days
+        # before the reference date has completed its wash-out
+        in_window = [t for t in matches if _span(t, ref)[1] > lo and _span(t, ref)[0] <= ref]
         where = f"in the {window / 7:g} weeks before {ref}" if window is not None else "ever"
     evidence = (ref_ev, *(_therapy_evidence(t, ref) for t in in_window))
     if rule.require == "absent":

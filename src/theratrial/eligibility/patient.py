@@ -223,6 +223,20 @@ class Patient(_Record):
         return value
 
 
+class _RecordLoader(yaml.SafeLoader):
+    """A safe YAML loader that leaves dates as text, so that pydantic validates them.
+
+    PyYAML's own timestamp constructor raises a bare ``ValueError`` for an impossible date
+    such as ``2026-02-30``; pydantic instead names the field at fault.
+    """
+
+
+_RecordLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_patient(path: str | Path) -> Patient:
     """Read a patient record from a JSON or YAML file.
 
@@ -249,7 +263,7 @@ def parse_patient(text: str, *, source: str = "<patient>") -> Patient:
     theratrial.errors.PatientRecordError: <patient>: field 'demographics': Value error, ...
     """
     try:
-        data: Any = yaml.safe_load(text)  # JSON is a subset of YAML 1.2 for records
+        data: Any = yaml.load(text, Loader=_RecordLoader)  # JSON is a subset of YAML 1.2
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise PatientRecordError(

@@ -1,8 +1,8 @@
 """Unit handling for clinical values, built on pint.
 
 Lab units arrive in many spellings (``mg/dL``, ``umol/L``, ``µmol/l``, ``10^3/uL``,
-``x10^9/L``, ``G/L``). :func:`convert` reads them, and converts between mass and molar
-concentrations of creatinine, bilirubin and glucose with their molar masses.
+``x10^9/L``, ``10E9/L``, ``G/L``). :func:`convert` reads them, and converts between mass and
+molar concentrations of creatinine, bilirubin and glucose with their molar masses.
 """
 
 from __future__ import annotations
@@ -38,9 +38,10 @@ def _registry() -> pint.UnitRegistry:  # type: ignore[type-arg]
 _SPELLINGS = (
     (re.compile(r"µ|μ"), "u"),
     (re.compile(r"\s*/\s*1[.,]73\s*m(²|2|\^2)"), ""),  # indexed GFR: per 1.73 m2 BSA
-    (re.compile(r"^\s*x\s*"), ""),
+    (re.compile(r"^\s*[x×]\s*"), ""),
     (re.compile(r"10\^(\d+)"), r"1e\1 "),
     (re.compile(r"10\*(\d+)"), r"1e\1 "),
+    (re.compile(r"\b10[eE](\d+)"), r"1e\1 "),  # LIS spelling 10E9/L = 10^9/L, not 10 x 10^9
     (re.compile(r"^G/L$"), "1e9/L"),
     (re.compile(r"^T/L$"), "1e12/L"),
     (re.compile(r"(?i)\b(IU|U)(?=/)"), "U"),

@@ -46,7 +46,7 @@ def parse_protocol(text: str, *, source: str = "<protocol>") -> Protocol:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: an impossible date value
         mark = getattr(exc, "problem_mark", None)
         raise ProtocolError(
             f"not valid YAML: {getattr(exc, 'problem', exc)}",
@@ -94,8 +94,12 @@ def _locate(node: yaml.Node | None, loc: tuple[Any, ...]) -> tuple[int | None, s
     """
     line = node.start_mark.line + 1 if node is not None else None
     parts: list[str] = []
+    tagged: yaml.Node | None = None
     for key in loc:
         if isinstance(node, yaml.MappingNode):
+            if node is not tagged and _is_union_tag(node, key):
+                tagged = node  # 'lab' and 'condition' are rule kinds and field names alike
+                continue
             child = next((v for k, v in node.value if k.value == key), None)
             if child is None:
                 # a missing field (named) or a union tag (skipped): keep the parent's line
@@ -132,6 +136,13 @@ _TAGS = {
 
 def _is_tag(key: str) -> bool:
     return key in _TAGS or key.startswith(("function-", "list[", "union["))
+
+
+def _is_union_tag(node: yaml.MappingNode, key: Any) -> bool:
+    """True when ``key`` is the rule-kind tag of the rule mapping ``node``, not a field."""
+    if not isinstance(key, str) or key not in _TAGS:
+        return False
+    return any(k.value == "rule" and getattr(v, "value", None) == key for k, v in node.value)
 
 
 def bundled_protocols() -> list[Protocol]:

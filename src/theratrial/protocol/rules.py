@@ -113,8 +113,10 @@ class Therapy(_Rule):
     any therapy; ``except_categories`` removes some. ``planned: true`` looks at planned
     therapies instead of past ones. A therapy is inside the window when any part of
     [start, end] (end = reference date when ongoing) lies in
-    [reference - within, reference]; without ``within_days``/``within_weeks`` the window is
-    the whole history.
+    (reference - within, reference]: one that ended exactly ``within`` days before the
+    reference date has completed its wash-out ("no chemotherapy within 4 weeks" admits a
+    last dose 28 days before). Without ``within_days``/``within_weeks`` the window is the
+    whole history.
     """
 
     rule: Literal["therapy"]
