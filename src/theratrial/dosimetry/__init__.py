@@ -1,0 +1,132 @@
+"""Dosimetry for 177Lu and 225Ac: time-activity fits, Ã, S-values, voxel dose, BED.
+
+Pure science package (no database, no printing). Units are in the names: activities in
+MBq, times in hours, Ã in MBq h, S-values in mGy per MBq h, doses in Gy.
+
+Public API
+----------
+Time-activity curves and Ã
+    ``TimeActivityCurve``, ``time_activity_curve(times_h, activity_mbq, *, region, nuclide)``
+    ``fit_tac(tac, model)`` -> ``TacFit``; ``select_model(tac, *, models)`` ->
+    ``ModelSelection`` (AICc); ``MODEL_NAMES``.
+    ``time_integrated_activity(tac, *, method="auto")`` -> ``TiaResult``;
+    ``tia_trapezoid``; ``tia_hanscheid_mbq_h``, ``tia_madsen_mbq_h`` (single time point).
+S-values and organ dose
+    ``organ_s_value``, ``region_s_value`` -> ``SValue``; ``OPENDOSE_LU177``.
+    ``sphere_absorbed_fractions``, ``sphere_s_value_mgy_per_mbq_h`` (sphere model).
+    ``alpha_chain_dose`` -> ``AlphaDose``; ``chain_energy_per_decay`` -> ``ChainEnergy``.
+Voxel dose
+    ``dose_point_kernel`` -> ``DosePointKernel``; ``voxel_kernel`` -> ``VoxelKernel``.
+    ``local_deposition_dose_gy``, ``kernel_dose_gy``, ``BACKENDS``, ``mean_in_mask``.
+Radiobiology
+    ``Radiobiology``, ``KIDNEY``, ``bed_gy``, ``bed_mono_exponential_gy``,
+    ``cumulative_bed_gy``, ``eqd2_gy``, ``g_factor_*``.
+"""
+
+from __future__ import annotations
+
+from theratrial.dosimetry.alpha import (
+    AlphaDose,
+    ChainEnergy,
+    alpha_chain_dose,
+    chain_energy_per_decay,
+)
+from theratrial.dosimetry.fit import (
+    MODEL_NAMES,
+    FitParameter,
+    ModelSelection,
+    TacFit,
+    aicc,
+    fit_tac,
+    select_model,
+)
+from theratrial.dosimetry.point_kernel import DosePointKernel, KernelComponent, dose_point_kernel
+from theratrial.dosimetry.radiobiology import (
+    KIDNEY,
+    Radiobiology,
+    bed_gy,
+    bed_mono_exponential_gy,
+    cumulative_bed_gy,
+    eqd2_gy,
+    g_factor_exponentials,
+    g_factor_mono_exponential,
+    g_factor_sampled,
+)
+from theratrial.dosimetry.sphere import (
+    SphereAbsorbedFractions,
+    sphere_absorbed_fractions,
+    sphere_radius_cm,
+    sphere_s_value_mgy_per_mbq_h,
+)
+from theratrial.dosimetry.stp import tia_hanscheid_mbq_h, tia_madsen_mbq_h
+from theratrial.dosimetry.svalues import (
+    OPENDOSE_LU177,
+    OrganSValue,
+    SValue,
+    canonical_organ,
+    organ_s_value,
+    region_s_value,
+)
+from theratrial.dosimetry.tac import TimeActivityCurve, time_activity_curve
+from theratrial.dosimetry.tia import METHODS, TiaResult, tia_trapezoid, time_integrated_activity
+from theratrial.dosimetry.voxel import (
+    BACKENDS,
+    ConvolutionBackend,
+    kernel_dose_gy,
+    local_deposition_dose_gy,
+    local_energy_mev,
+    mean_in_mask,
+)
+from theratrial.dosimetry.voxel_kernel import VoxelKernel, voxel_kernel
+
+__all__ = [
+    "BACKENDS",
+    "KIDNEY",
+    "METHODS",
+    "MODEL_NAMES",
+    "OPENDOSE_LU177",
+    "AlphaDose",
+    "ChainEnergy",
+    "ConvolutionBackend",
+    "DosePointKernel",
+    "FitParameter",
+    "KernelComponent",
+    "ModelSelection",
+    "OrganSValue",
+    "Radiobiology",
+    "SValue",
+    "SphereAbsorbedFractions",
+    "TacFit",
+    "TiaResult",
+    "TimeActivityCurve",
+    "VoxelKernel",
+    "aicc",
+    "alpha_chain_dose",
+    "bed_gy",
+    "bed_mono_exponential_gy",
+    "canonical_organ",
+    "chain_energy_per_decay",
+    "cumulative_bed_gy",
+    "dose_point_kernel",
+    "eqd2_gy",
+    "fit_tac",
+    "g_factor_exponentials",
+    "g_factor_mono_exponential",
+    "g_factor_sampled",
+    "kernel_dose_gy",
+    "local_deposition_dose_gy",
+    "local_energy_mev",
+    "mean_in_mask",
+    "organ_s_value",
+    "region_s_value",
+    "select_model",
+    "sphere_absorbed_fractions",
+    "sphere_radius_cm",
+    "sphere_s_value_mgy_per_mbq_h",
+    "tia_hanscheid_mbq_h",
+    "tia_madsen_mbq_h",
+    "tia_trapezoid",
+    "time_activity_curve",
+    "time_integrated_activity",
+    "voxel_kernel",
+]
