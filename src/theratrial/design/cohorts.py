@@ -1,0 +1,312 @@
+"""DLT records and independent dose escalation per protocol cohort.
+
+A phase I protocol may run several escalations side by side: NCT06732505 escalates
+[225Ac]Ac-DOTATATE (90 then 120 kBq/kg, every 8 weeks) independently in a cohort of patients
+pre-treated with [177Lu]Lu-PRRT and a cohort of PRRT-naive patients. Each patient belongs to
+one cohort (the protocol's assignment rule, applied by the caller), each cohort has its own
+levels, start level and sample size, and gets its own decision.
+
+The unit of data is a :class:`DltRecord`: one patient, one treatment cycle, one event (or
+none), with its CTCAE grade, dates, whether the investigator adjudicated it a DLT and whether
+it fell inside the DLT window. :func:`tally_dlt` turns records into the per-level counts the
+designs read: a patient counts once, at the dose level of their first cycle; a patient has a
+DLT when any adjudicated DLT falls inside the DLT window of the first ``dlt_cycles`` cycles;
+a patient who is not evaluable for DLT (left the window early for another reason) is not
+counted unless a DLT occurred.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from theratrial.design._checks import check_count
+from theratrial.design.decision import Decision, DoseFindingDesign
+from theratrial.design.dosedata import DoseData
+from theratrial.errors import InputError, PatientRecordError
+
+__all__ = [
+    "CohortDecision",
+    "CohortPlan",
+    "DltRecord",
+    "current_level_from_records",
+    "decide_per_cohort",
+    "split_by_cohort",
+    "tally_dlt",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DltRecord:
+    """One patient-cycle observation for the DLT assessment.
+
+    Attributes
+    ----------
+    patient_id
+        Pseudonymous study identifier (never a name or hospital number).
+    cycle
+        Treatment cycle, 1-based.
+    dose_level
+        Dose level given in this cycle (protocol unit, e.g. kBq/kg).
+    event
+        Adverse event term (CTCAE v5), ``None`` for "no event" (the patient was assessed).
+    grade
+        CTCAE grade 1-5 of the event.
+    onset_date, administered_date
+        Event onset and administration of this cycle.
+    is_dlt
+        The event meets the protocol's DLT definition (investigator adjudication).
+    within_dlt_window
+        The event began inside the DLT window; ``None``: derive it from the dates.
+    evaluable
+        The patient completed the DLT window (or had a DLT).
+    """
+
+    patient_id: str
+    cycle: int
+    dose_level: float
+    event: str | None = None
+    grade: int | None = None
+    onset_date: date | None = None
+    administered_date: date | None = None
+    is_dlt: bool = False
+    within_dlt_window: bool | None = None
+    evaluable: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.patient_id:
+            raise PatientRecordError("empty patient identifier", field="patient_id")
+        check_count(self.cycle, field="cycle", minimum=1)
+        if self.grade is not None and not 1 <= self.grade <= 5:
+            raise PatientRecordError(
+                f"CTCAE grade {self.grade} is outside 1-5", field="grade", hint="use 1 to 5"
+            )
+        if self.is_dlt and self.event is None:
+            raise PatientRecordError(
+                "a DLT without an event term", field="event", hint="name the adverse event"
+            )
+        if self.onset_date and self.administered_date and self.onset_date < self.administered_date:
+            raise PatientRecordError(
+                "event onset before the administration of its cycle",
+                field="onset_date",
+                hint="check the dates, or record the event under the cycle in which it began",
+            )
+
+    def in_window(self, dlt_window_days: float | None) -> bool:
+        """Whether the event began inside the DLT window.
+
+        Examples
+        --------
+        >>> r = DltRecord("P01", 1, 90.0, event="thrombocytopenia", grade=4, is_dlt=True,
+        ...               administered_date=date(2025, 1, 6), onset_date=date(2025, 2, 20))
+        >>> r.in_window(56), r.in_window(28)
+        (True, False)
+        """
+        if self.within_dlt_window is not None:
+            return self.within_dlt_window
+        if dlt_window_days is None or self.onset_date is None or self.administered_date is None:
+            raise PatientRecordError(
+                "cannot tell whether the event fell inside the DLT window",
+                field="within_dlt_window",
+                hint="set within_dlt_window, or give both dates and the DLT window in days",
+            )
+        return 0 <= (self.onset_date - self.administered_date).days <= dlt_window_days
+
+
+def tally_dlt(
+    records: Iterable[DltRecord],
+    levels: Sequence[float],
+    *,
+    dlt_window_days: float | None = None,
+    dlt_cycles: int = 1,
+) -> DoseData:
+    """Count evaluable patients and patients with a DLT per dose level.
+
+    Parameters
+    ----------
+    records
+        DLT records of one escalation cohort.
+    levels
+        The cohort's dose levels, increasing.
+    dlt_window_days
+        Length of the DLT window after each administration, to date events without an
+        explicit ``within_dlt_window``.
+    dlt_cycles
+        Cycles inside the DLT assessment period (1: the first cycle only).
+
+    Examples
+    --------
+    >>> recs = [DltRecord("P01", 1, 90), DltRecord("P02", 1, 90),
+    ...         DltRecord("P03", 1, 120, event="nephrotoxicity", grade=3, is_dlt=True,
+    ...                   within_dlt_window=True)]
+    >>> tally_dlt(recs, [90, 120])
+    DoseData(levels=(90.0, 120.0), n=(2, 1), dlt=(0, 1))
+    """
+    data = DoseData.empty(levels)
+    dlt_cycles = check_count(dlt_cycles, field="dlt_cycles", minimum=1)
+    first_cycle: dict[str, tuple[int, float]] = {}
+    has_dlt: dict[str, bool] = {}
+    evaluable: dict[str, bool] = {}
+    for row, rec in enumerate(records, start=1):
+        if rec.cycle > dlt_cycles:
+            continue
+        try:
+            data.index_of(rec.dose_level, field="dose_level")
+        except InputError as exc:
+            raise PatientRecordError(
+                f"record {row}: {exc.message}", field="dose_level", hint=exc.hint
+            ) from None
+        known = first_cycle.get(rec.patient_id)
+        if known is None or rec.cycle < known[0]:
+            first_cycle[rec.patient_id] = (rec.cycle, float(rec.dose_level))
+        elif rec.cycle == known[0] and known[1] != float(rec.dose_level):
+            raise PatientRecordError(
+                f"record {row}: two dose levels for one patient in cycle {rec.cycle}",
+                field="dose_level",
+                hint="each patient receives one dose level per cycle",
+            )
+        dlt = rec.is_dlt and rec.in_window(dlt_window_days)
+        has_dlt[rec.patient_id] = has_dlt.get(rec.patient_id, False) or dlt
+        evaluable[rec.patient_id] = evaluable.get(rec.patient_id, True) and rec.evaluable
+    n = [0] * data.n_levels
+    y = [0] * data.n_levels
+    for pid, (_, level) in first_cycle.items():
+        if not (evaluable[pid] or has_dlt[pid]):
+            continue
+        i = data.index_of(level)
+        n[i] += 1
+        y[i] += int(has_dlt[pid])
+    return DoseData(data.levels, n=tuple(n), dlt=tuple(y))
+
+
+def current_level_from_records(records: Iterable[DltRecord]) -> float | None:
+    """Dose level of the most recent first-cycle administration (``None`` without dates).
+
+    Examples
+    --------
+    >>> recs = [DltRecord("P01", 1, 120, administered_date=date(2025, 1, 6)),
+    ...         DltRecord("P02", 1, 90, administered_date=date(2025, 3, 3))]
+    >>> current_level_from_records(recs)
+    90.0
+    """
+    latest: tuple[date, float] | None = None
+    for rec in records:
+        if rec.cycle != 1 or rec.administered_date is None:
+            continue
+        if latest is None or rec.administered_date >= latest[0]:
+            latest = (rec.administered_date, float(rec.dose_level))
+    return None if latest is None else latest[1]
+
+
+def split_by_cohort(
+    records: Iterable[DltRecord], cohort_of: Mapping[str, str] | Callable[[str], str]
+) -> dict[str, tuple[DltRecord, ...]]:
+    """Group records by escalation cohort.
+
+    ``cohort_of`` maps a patient identifier to its cohort (the protocol's assignment rule,
+    e.g. prior [177Lu]Lu-PRRT or not).
+
+    Examples
+    --------
+    >>> recs = [DltRecord("P01", 1, 90), DltRecord("P02", 1, 90)]
+    >>> groups = split_by_cohort(recs, {"P01": "prior-prrt", "P02": "prrt-naive"})
+    >>> sorted(groups)
+    ['prior-prrt', 'prrt-naive']
+    """
+    lookup: Callable[[str], str]
+    if callable(cohort_of):
+        lookup = cohort_of
+    else:
+        mapping = cohort_of
+
+        def lookup(pid: str) -> str:
+            return mapping[pid]
+
+    groups: dict[str, list[DltRecord]] = {}
+    for row, rec in enumerate(records, start=1):
+        try:
+            cohort = lookup(rec.patient_id)
+        except KeyError:
+            raise PatientRecordError(
+                f"record {row}: the patient has no escalation cohort",
+                field="cohort",
+                hint="assign every patient to a cohort by the protocol's rule",
+            ) from None
+        groups.setdefault(cohort, []).append(rec)
+    return {k: tuple(v) for k, v in groups.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class CohortPlan:
+    """How one cohort escalates: its levels, start level and maximum sample size."""
+
+    cohort_id: str
+    levels: tuple[float, ...]
+    start_level: float
+    max_n: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CohortDecision:
+    """The data and the decision of one cohort."""
+
+    cohort_id: str
+    data: DoseData
+    decision: Decision
+
+
+def decide_per_cohort(
+    design: DoseFindingDesign | Mapping[str, DoseFindingDesign],
+    plans: Sequence[CohortPlan],
+    records_by_cohort: Mapping[str, Sequence[DltRecord]],
+    *,
+    current: Mapping[str, float] | None = None,
+    dlt_window_days: float | None = None,
+    dlt_cycles: int = 1,
+) -> dict[str, CohortDecision]:
+    """One decision per cohort, each cohort escalating independently.
+
+    Parameters
+    ----------
+    design
+        One design for every cohort, or a design per cohort identifier.
+    plans
+        The cohorts' escalation plans.
+    records_by_cohort
+        DLT records per cohort (:func:`split_by_cohort`); a cohort without records has
+        treated nobody yet.
+    current
+        Level treated now per cohort; otherwise from the latest administration date
+        (:func:`current_level_from_records`), else inferred from the counts.
+    dlt_window_days, dlt_cycles
+        As :func:`tally_dlt`.
+
+    Examples
+    --------
+    >>> from theratrial.design.boin import Boin
+    >>> plans = [CohortPlan("prior-prrt", (90.0, 120.0), 90.0),
+    ...          CohortPlan("prrt-naive", (90.0, 120.0), 90.0)]
+    >>> recs = {"prior-prrt": [DltRecord(f"A{i}", 1, 90) for i in range(3)]}
+    >>> out = decide_per_cohort(Boin(0.25), plans, recs)
+    >>> out["prior-prrt"].decision.action.value, out["prrt-naive"].decision.action.value
+    ('escalate', 'stay')
+    """
+    unknown = set(records_by_cohort) - {p.cohort_id for p in plans}
+    if unknown:
+        raise InputError(
+            f"records for cohorts without a plan: {sorted(unknown)}",
+            field="cohort",
+            hint="add an escalation plan for every cohort of the protocol",
+        )
+    out: dict[str, CohortDecision] = {}
+    for plan in plans:
+        records = tuple(records_by_cohort.get(plan.cohort_id, ()))
+        data = tally_dlt(
+            records, plan.levels, dlt_window_days=dlt_window_days, dlt_cycles=dlt_cycles
+        )
+        chosen = design[plan.cohort_id] if isinstance(design, Mapping) else design
+        now = (current or {}).get(plan.cohort_id, current_level_from_records(records))
+        decision = chosen.decide(data, current=now, start=plan.start_level, max_n=plan.max_n)
+        out[plan.cohort_id] = CohortDecision(plan.cohort_id, data, decision)
+    return out

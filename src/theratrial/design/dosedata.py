@@ -1,0 +1,155 @@
+"""Accrued dose-limiting-toxicity (DLT) data of a dose-finding trial, per dose level.
+
+Every design in :mod:`theratrial.design` reads the same thing: for each dose level
+(in increasing order of dose), the number of patients evaluable for DLT ``n`` and the
+number of those with a DLT ``dlt``. The dose levels are plain numbers in the unit the
+protocol uses (for [225Ac]Ac-DOTATATE, kBq/kg body weight).
+
+Reference: Liu S, Yuan Y. Bayesian optimal interval designs for phase I clinical trials.
+J R Stat Soc C 2015;64:507-523 (notation ``n_j``, ``y_j`` per dose level ``j``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from theratrial.design._checks import check_count
+from theratrial.errors import ParameterError
+
+__all__ = ["DoseData"]
+
+
+@dataclass(frozen=True, slots=True)
+class DoseData:
+    """Patients treated and DLTs observed at each dose level.
+
+    Parameters
+    ----------
+    levels
+        Dose levels in strictly increasing order (protocol unit, e.g. kBq/kg).
+    n
+        Patients evaluable for DLT at each level (>= 0).
+    dlt
+        Patients with a DLT at each level (0 <= dlt <= n).
+
+    Raises
+    ------
+    ParameterError
+        Lengths differ, levels not increasing, a count negative or DLTs above patients.
+
+    Examples
+    --------
+    >>> data = DoseData((60.0, 90.0, 120.0), n=(0, 3, 6), dlt=(0, 0, 2))
+    >>> data.total_n, data.index_of(90)
+    (9, 1)
+    >>> data.observed_rates()
+    (None, 0.0, 0.3333333333333333)
+    """
+
+    levels: tuple[float, ...]
+    n: tuple[int, ...]
+    dlt: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        levels = tuple(float(v) for v in self.levels)
+        if not levels:
+            raise ParameterError(
+                "no dose levels given", field="levels", hint="give at least one dose level"
+            )
+        if any(not math.isfinite(v) for v in levels):
+            raise ParameterError(f"dose levels {levels} are not all finite numbers", field="levels")
+        if any(b <= a for a, b in itertools.pairwise(levels)):
+            raise ParameterError(
+                f"dose levels {levels} are not strictly increasing",
+                field="levels",
+                hint="list each dose level once, from the lowest to the highest dose",
+            )
+        if len(self.n) != len(levels) or len(self.dlt) != len(levels):
+            raise ParameterError(
+                f"{len(levels)} dose levels but {len(self.n)} patient counts and "
+                f"{len(self.dlt)} DLT counts",
+                field="n",
+                hint="give one patient count and one DLT count per dose level",
+            )
+        n = tuple(check_count(v, field=f"n[{i}]") for i, v in enumerate(self.n))
+        dlt = tuple(check_count(v, field=f"dlt[{i}]") for i, v in enumerate(self.dlt))
+        for i, (ni, yi) in enumerate(zip(n, dlt, strict=True)):
+            if yi > ni:
+                raise ParameterError(
+                    f"{yi} DLTs among {ni} patients at level {levels[i]:g}",
+                    field=f"dlt[{i}]",
+                    hint="the DLT count cannot exceed the number of patients",
+                )
+        object.__setattr__(self, "levels", levels)
+        object.__setattr__(self, "n", n)
+        object.__setattr__(self, "dlt", dlt)
+
+    @classmethod
+    def empty(cls, levels: Sequence[float]) -> DoseData:
+        """Data of a trial that has treated nobody yet.
+
+        Examples
+        --------
+        >>> DoseData.empty([90, 120]).n
+        (0, 0)
+        """
+        return cls(tuple(levels), n=(0,) * len(levels), dlt=(0,) * len(levels))
+
+    @property
+    def n_levels(self) -> int:
+        """Number of dose levels."""
+        return len(self.levels)
+
+    @property
+    def total_n(self) -> int:
+        """Patients treated at all levels together."""
+        return sum(self.n)
+
+    @property
+    def total_dlt(self) -> int:
+        """DLTs at all levels together."""
+        return sum(self.dlt)
+
+    def n_array(self) -> NDArray[np.int64]:
+        """Patients per level as an integer array."""
+        return np.asarray(self.n, dtype=np.int64)
+
+    def dlt_array(self) -> NDArray[np.int64]:
+        """DLTs per level as an integer array."""
+        return np.asarray(self.dlt, dtype=np.int64)
+
+    def observed_rates(self) -> tuple[float | None, ...]:
+        """Observed DLT rate ``dlt / n`` per level (``None`` where nobody was treated)."""
+        return tuple((y / m if m > 0 else None) for m, y in zip(self.n, self.dlt, strict=True))
+
+    def index_of(self, level: float, *, field: str = "level") -> int:
+        """0-based index of a dose level given by its value (relative tolerance 1e-9)."""
+        for i, value in enumerate(self.levels):
+            if math.isclose(value, float(level), rel_tol=1e-9, abs_tol=1e-12):
+                return i
+        known = ", ".join(f"{v:g}" for v in self.levels)
+        raise ParameterError(
+            f"{level:g} is not one of the dose levels ({known})",
+            field=field,
+            hint=f"use one of {known}",
+        )
+
+    def with_cohort(self, index: int, n: int, dlt: int) -> DoseData:
+        """Return new data with a cohort of ``n`` patients and ``dlt`` DLTs added at ``index``.
+
+        Examples
+        --------
+        >>> DoseData.empty([90, 120]).with_cohort(1, 3, 1).dlt
+        (0, 1)
+        """
+        new_n = list(self.n)
+        new_y = list(self.dlt)
+        new_n[index] += n
+        new_y[index] += dlt
+        return DoseData(self.levels, n=tuple(new_n), dlt=tuple(new_y))

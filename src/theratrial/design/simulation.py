@@ -1,0 +1,311 @@
+"""Operating characteristics of a dose-finding design, by simulation or exact enumeration.
+
+For a scenario of true DLT probabilities per level, a cohort size, a maximum sample size and a
+start level, :func:`simulate` runs ``n_trials`` trials at once (NumPy arrays of shape
+``(n_trials, n_levels)``; no loop over trials or patients) with a seeded
+:class:`numpy.random.Generator`, and reports what statisticians compare designs by (Liu &
+Yuan 2015, section 4; BOIN ``get.oc``): the percentage of trials selecting each level as
+the MTD, the mean number of patients and of DLTs per level, the mean sample size and the
+percentage of trials stopped without an MTD. The same seed gives the same numbers.
+
+:func:`exact_operating_characteristics` enumerates every outcome path with the designs'
+:meth:`decide` and binomial probabilities: exact numbers for small scenarios, and an
+independent check of the simulators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import binom
+
+from theratrial.design._checks import check_count, check_probability_vector
+from theratrial.design._engines import RawTrials, run_crm, run_interval, run_threeplusthree
+from theratrial.design.boin import Boin
+from theratrial.design.crm import Crm
+from theratrial.design.decision import Action, Decision, DoseFindingDesign
+from theratrial.design.dosedata import DoseData
+from theratrial.design.i3plus3 import I3plus3
+from theratrial.design.mtpi2 import Mtpi2
+from theratrial.design.threeplusthree import ThreePlusThree
+from theratrial.errors import ParameterError
+
+__all__ = ["OperatingCharacteristics", "exact_operating_characteristics", "simulate"]
+
+
+@dataclass(frozen=True, slots=True)
+class OperatingCharacteristics:
+    """Operating characteristics of a design in one scenario.
+
+    Attributes
+    ----------
+    design, target
+        Design name and target DLT probability (``None`` for the 3+3).
+    truth
+        True DLT probability per level.
+    levels
+        Dose levels (protocol unit; 1..L when not given).
+    cohort_size, max_n, start_index
+        Scenario settings (start level as a 0-based index).
+    n_trials, seed
+        Number of simulated trials (0 for exact enumeration) and the generator seed.
+    selection_pct
+        Percentage of trials selecting each level as the MTD.
+    n_treated_mean, dlt_mean_per_level
+        Mean patients and DLTs per level.
+    n_mean, dlt_mean
+        Mean sample size and mean number of DLTs per trial.
+    stop_pct
+        Percentage of trials that stop without selecting an MTD.
+    exact
+        ``True`` for exact enumeration.
+    """
+
+    design: str
+    target: float | None
+    truth: tuple[float, ...]
+    levels: tuple[float, ...]
+    cohort_size: int
+    max_n: int
+    start_index: int
+    n_trials: int
+    seed: int | None
+    selection_pct: tuple[float, ...]
+    n_treated_mean: tuple[float, ...]
+    dlt_mean_per_level: tuple[float, ...]
+    n_mean: float
+    dlt_mean: float
+    stop_pct: float
+    exact: bool = False
+
+
+def _check_scenario(
+    design: DoseFindingDesign,
+    truth: Sequence[float],
+    cohort_size: int,
+    max_n: int,
+    start_level: int,
+    levels: Sequence[float] | None,
+) -> tuple[np.ndarray, tuple[float, ...]]:
+    p = np.asarray(check_probability_vector(truth, field="truth", open_zero=False))
+    if levels is None:
+        lv = tuple(float(i + 1) for i in range(p.size))
+    else:
+        lv = DoseData.empty(levels).levels
+        if len(lv) != p.size:
+            raise ParameterError(
+                f"{p.size} true DLT probabilities for {len(lv)} dose levels",
+                field="truth",
+                hint="give one true DLT probability per dose level",
+            )
+    if isinstance(design, Crm) and len(design.skeleton) != p.size:
+        raise ParameterError(
+            f"{len(design.skeleton)} skeleton values for {p.size} dose levels",
+            field="skeleton",
+            hint="give one skeleton probability per dose level",
+        )
+    cohort_size = check_count(cohort_size, field="cohort_size", minimum=1)
+    check_count(max_n, field="max_n", minimum=cohort_size)
+    if isinstance(design, ThreePlusThree) and cohort_size != 3:
+        raise ParameterError(
+            f"cohort size {cohort_size} with a 3+3 design", field="cohort_size", hint="use 3"
+        )
+    if not 0 <= start_level < p.size:
+        raise ParameterError(
+            f"start level index {start_level} is outside 0..{p.size - 1}",
+            field="start_level",
+            hint="choose one of the dose levels",
+        )
+    return p, lv
+
+
+def simulate(
+    design: DoseFindingDesign,
+    truth: Sequence[float],
+    *,
+    cohort_size: int = 3,
+    max_n: int,
+    start_level: int = 0,
+    n_trials: int = 10_000,
+    seed: int | None = None,
+    levels: Sequence[float] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> OperatingCharacteristics:
+    """Simulate trials of ``design`` and summarise their operating characteristics.
+
+    Parameters
+    ----------
+    design
+        A :class:`Boin`, :class:`Crm`, :class:`Mtpi2`, :class:`I3plus3` or
+        :class:`ThreePlusThree`.
+    truth
+        True DLT probability per level, in [0, 1].
+    cohort_size
+        Patients per cohort (3 for the 3+3).
+    max_n
+        Maximum sample size; the last cohort is cut to fit (BOIN ``get.oc``).
+    start_level
+        0-based start level (the top level for a de-escalation design).
+    n_trials
+        Number of simulated trials.
+    seed
+        Seed of :func:`numpy.random.default_rng`; ``None`` draws fresh entropy and
+        records it, so the run can still be repeated.
+    levels
+        Dose level values for the report (default 1..L).
+    progress
+        Called as ``progress(cohorts_done, cohorts_max)``.
+
+    Examples
+    --------
+    >>> oc = simulate(Boin(0.3), [0.05, 0.15, 0.3, 0.45, 0.6], max_n=30, n_trials=2000, seed=1)
+    >>> len(oc.selection_pct), round(sum(oc.selection_pct) + oc.stop_pct, 6)
+    (5, 100.0)
+    >>> oc == simulate(Boin(0.3), [0.05, 0.15, 0.3, 0.45, 0.6], max_n=30, n_trials=2000, seed=1)
+    True
+    """
+    p, lv = _check_scenario(design, truth, cohort_size, max_n, start_level, levels)
+    n_trials = check_count(n_trials, field="n_trials", minimum=1)
+    if seed is None:
+        entropy = np.random.SeedSequence().entropy
+        assert isinstance(entropy, int)
+        seed = entropy % (2**63)
+    rng = np.random.default_rng(seed)
+    kwargs = {
+        "cohort_size": cohort_size,
+        "max_n": max_n,
+        "start": start_level,
+        "n_trials": n_trials,
+        "rng": rng,
+        "progress": progress,
+    }
+    raw: RawTrials
+    if isinstance(design, (Boin, Mtpi2, I3plus3)):
+        raw = run_interval(design, p, **kwargs)  # type: ignore[arg-type]
+    elif isinstance(design, ThreePlusThree):
+        raw = run_threeplusthree(design, p, **kwargs)  # type: ignore[arg-type]
+    elif isinstance(design, Crm):
+        raw = run_crm(design, p, **kwargs)  # type: ignore[arg-type]
+    else:
+        raise ParameterError(
+            f"no simulator for design {design!r}",
+            field="design",
+            hint="use Boin, Crm, Mtpi2, I3plus3 or ThreePlusThree",
+        )
+    counts = np.bincount(raw.mtd[raw.mtd >= 0], minlength=p.size)
+    return OperatingCharacteristics(
+        design=design.name,
+        target=getattr(design, "target", None),
+        truth=tuple(float(v) for v in p),
+        levels=lv,
+        cohort_size=cohort_size,
+        max_n=max_n,
+        start_index=start_level,
+        n_trials=n_trials,
+        seed=seed,
+        selection_pct=tuple(float(v) for v in 100.0 * counts / n_trials),
+        n_treated_mean=tuple(float(v) for v in raw.n.mean(axis=0)),
+        dlt_mean_per_level=tuple(float(v) for v in raw.dlt.mean(axis=0)),
+        n_mean=float(raw.n.sum(axis=1).mean()),
+        dlt_mean=float(raw.dlt.sum(axis=1).mean()),
+        stop_pct=float(100.0 * np.mean(raw.mtd < 0)),
+    )
+
+
+def _decide(
+    design: DoseFindingDesign,
+    data: DoseData,
+    current: int,
+    max_n: int,
+    last: tuple[int, int] | None,
+) -> Decision:
+    level = data.levels[current]
+    if isinstance(design, Crm):
+        return design.decide(data, current=level, max_n=max_n, last_cohort=last)
+    return design.decide(data, current=level, max_n=max_n)
+
+
+def exact_operating_characteristics(
+    design: DoseFindingDesign,
+    truth: Sequence[float],
+    *,
+    cohort_size: int = 3,
+    max_n: int,
+    start_level: int = 0,
+    levels: Sequence[float] | None = None,
+    max_states: int = 200_000,
+) -> OperatingCharacteristics:
+    """Exact operating characteristics by enumerating every cohort outcome.
+
+    Feasible for small scenarios (few levels, small ``max_n``); raises
+    :class:`~theratrial.errors.ParameterError` beyond ``max_states`` distinct trial states.
+
+    Examples
+    --------
+    Two levels, the second certainly toxic: a 3+3 selects level 1 exactly when it escalates
+    past it, with probability ``(1-p)^3 [1 + 3p(1-p)^2]`` (0.4943 for p = 0.3):
+
+    >>> oc = exact_operating_characteristics(ThreePlusThree(), [0.3, 1.0], max_n=12)
+    >>> round(oc.selection_pct[0] / 100, 4)
+    0.4943
+    """
+    p, lv = _check_scenario(design, truth, cohort_size, max_n, start_level, levels)
+    n_levels = p.size
+    select = np.zeros(n_levels)
+    n_mean = np.zeros(n_levels)
+    y_mean = np.zeros(n_levels)
+    stop = 0.0
+    State = tuple[tuple[int, ...], tuple[int, ...], int, tuple[int, int] | None]
+    start_data = DoseData.empty(lv)
+    frontier: dict[State, float] = {(start_data.n, start_data.dlt, start_level, None): 1.0}
+    seen = 0
+    while frontier:
+        nxt: dict[State, float] = {}
+        for (n, y, d, last), prob in frontier.items():
+            seen += 1
+            if seen > max_states:
+                raise ParameterError(
+                    f"more than {max_states} trial states to enumerate",
+                    field="max_n",
+                    hint="use simulate() for a scenario this large",
+                )
+            data = DoseData(lv, n=n, dlt=y)
+            if sum(n) > 0:
+                decision = _decide(design, data, d, max_n, last)
+                if decision.action in (Action.STOP, Action.SELECT_MTD):
+                    if decision.mtd_index is None:
+                        stop += prob
+                    else:
+                        select[decision.mtd_index] += prob
+                    n_mean += prob * np.asarray(n)
+                    y_mean += prob * np.asarray(y)
+                    continue
+                assert decision.next_index is not None
+                d = decision.next_index
+            size = min(cohort_size, max_n - sum(n))
+            for k, pk in enumerate(binom.pmf(np.arange(size + 1), size, p[d])):
+                if pk == 0.0:
+                    continue
+                new = data.with_cohort(d, size, k)
+                key: State = (new.n, new.dlt, d, (size, k))
+                nxt[key] = nxt.get(key, 0.0) + prob * float(pk)
+        frontier = nxt
+    return OperatingCharacteristics(
+        design=design.name,
+        target=getattr(design, "target", None),
+        truth=tuple(float(v) for v in p),
+        levels=lv,
+        cohort_size=cohort_size,
+        max_n=max_n,
+        start_index=start_level,
+        n_trials=0,
+        seed=None,
+        selection_pct=tuple(float(v) for v in 100.0 * select),
+        n_treated_mean=tuple(float(v) for v in n_mean),
+        dlt_mean_per_level=tuple(float(v) for v in y_mean),
+        n_mean=float(n_mean.sum()),
+        dlt_mean=float(y_mean.sum()),
+        stop_pct=float(100.0 * stop),
+    )
