@@ -56,21 +56,37 @@ Study
 
 from __future__ import annotations
 
+from theratrial.imaging.adc import AdcFit, AdcStatistics, adc_statistics, fit_adc
+from theratrial.imaging.biodistribution import (
+    Biodistribution,
+    BiodistributionRow,
+    biodistribution,
+    krenning_score,
+)
 from theratrial.imaging.bodysize import (
     body_surface_area_m2,
     ideal_body_weight_kg,
     lean_body_mass_james_kg,
     lean_body_mass_janmahasatian_kg,
 )
+from theratrial.imaging.dwi import DwiSeries, load_dwi
 from theratrial.imaging.grid import Grid
 from theratrial.imaging.mask import Mask, load_mask, load_masks, region_kind, resample_mask
 from theratrial.imaging.petheader import PetHeader
 from theratrial.imaging.series import Inventory, SeriesRef, SkippedFile, discover, scan_folder
+from theratrial.imaging.spect import ActivityResult, spect_activity_concentration
+from theratrial.imaging.study import StudyQuantification, quantify_study
 from theratrial.imaging.suv import SuvResult, SuvType, compute_suv
 from theratrial.imaging.voi import MtvThreshold, VoiStatistics, suv_peak, voi_statistics
 from theratrial.imaging.volume import Volume, load_volume
 
 __all__ = [
+    "ActivityResult",
+    "AdcFit",
+    "AdcStatistics",
+    "Biodistribution",
+    "BiodistributionRow",
+    "DwiSeries",
     "Grid",
     "Inventory",
     "Mask",
@@ -78,22 +94,30 @@ __all__ = [
     "PetHeader",
     "SeriesRef",
     "SkippedFile",
+    "StudyQuantification",
     "SuvResult",
     "SuvType",
     "VoiStatistics",
     "Volume",
+    "adc_statistics",
+    "biodistribution",
     "body_surface_area_m2",
     "compute_suv",
     "discover",
+    "fit_adc",
     "ideal_body_weight_kg",
+    "krenning_score",
     "lean_body_mass_james_kg",
     "lean_body_mass_janmahasatian_kg",
+    "load_dwi",
     "load_mask",
     "load_masks",
     "load_volume",
+    "quantify_study",
     "region_kind",
     "resample_mask",
     "scan_folder",
+    "spect_activity_concentration",
     "suv_peak",
     "voi_statistics",
 ]

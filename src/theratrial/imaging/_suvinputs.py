@@ -102,28 +102,38 @@ class Patient:
         return 1000.0 * value
 
 
+def _code_half_life_s(name: str | None) -> float | None:
+    if not name:
+        return None
+    try:
+        return nuclide(name).half_life_h * 3600.0
+    except NuclideError:
+        return None
+
+
 def half_life_s(pet: PetHeader, file: str, notes: list[str]) -> float:
-    from_code: float | None = None
-    if pet.radionuclide:
-        try:
-            from_code = nuclide(pet.radionuclide).half_life_h * 3600.0
-        except NuclideError:
-            from_code = None
-    if pet.half_life_s is not None and pet.half_life_s > 0:
-        if from_code is not None and abs(from_code / pet.half_life_s - 1.0) > 0.01:
+    """Half-life (s) from (0018,1075); the radionuclide codes only as a fallback.
+
+    The header value wins over the codes (the IBSI-SUV DRO_5_0 labels Ga-68 with the code
+    of Ga-66); a disagreement is noted.
+    """
+    header = pet.half_life_s if pet.half_life_s is not None and pet.half_life_s > 0 else None
+    for label, name in (("Code Meaning", pet.radionuclide), ("Code Value", pet.radionuclide_code)):
+        from_code = _code_half_life_s(name)
+        if header is not None and from_code is not None and abs(from_code / header - 1) > 0.01:
             notes.append(
-                f"Radionuclide Code Sequence names {pet.radionuclide} (half-life "
-                f"{from_code:.1f} s) but {tag_label('RadionuclideHalfLife')} is "
-                f"{pet.half_life_s:g} s; the header half-life is used"
+                f"Radionuclide Code Sequence (0054,0300) {label} names {name} (half-life "
+                f"{from_code:.1f} s) but {tag_label('RadionuclideHalfLife')} is {header:g} s; "
+                "the header half-life is used"
             )
-        else:
-            notes.append(
-                f"half-life {pet.half_life_s:g} s from {tag_label('RadionuclideHalfLife')}"
-            )
-        return pet.half_life_s
-    if from_code is not None:
-        notes.append(f"half-life {from_code:.1f} s of {pet.radionuclide} (header value missing)")
-        return from_code
+    if header is not None:
+        notes.append(f"half-life {header:g} s from {tag_label('RadionuclideHalfLife')}")
+        return header
+    for name in (pet.radionuclide, pet.radionuclide_code):
+        from_code = _code_half_life_s(name)
+        if from_code is not None:
+            notes.append(f"half-life {from_code:.1f} s of {name} (header value missing)")
+            return from_code
     raise DicomHeaderError(
         "radionuclide half-life is missing",
         file=file,

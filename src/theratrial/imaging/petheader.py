@@ -37,6 +37,20 @@ from theratrial.imaging._dicomio import (
 
 __all__ = ["PetHeader", "read_pet_header"]
 
+_CODE_VALUES = {
+    "C-111A1": "F-18",
+    "C-131A3": "Ga-68",
+    "C-131A1": "Ga-66",
+    "C-105A1": "C-11",
+    "C-107A1": "N-13",
+    "C-B1038": "O-15",
+    "C-159A2": "Rb-82",
+    "C-163AA": "Tc-99m",
+    "C-145A4": "In-111",
+    "C-114B5": "Lu-177",
+}
+"""Radionuclide Code Values (SNOMED-RT) of DICOM CID 4020/18 for the common tracers."""
+
 _ELEMENTS = {
     "fluorine": "F",
     "gallium": "Ga",
@@ -84,7 +98,9 @@ class PetHeader:
     half_life_s
         (0018,1075) Radionuclide Half Life, s.
     radionuclide
-        Canonical name decoded from (0054,0300) code meaning, e.g. ``"F-18"``.
+        Canonical name decoded from (0054,0300) Code Meaning, e.g. ``"F-18"``.
+    radionuclide_code
+        Canonical name of the (0054,0300) Code Value (SNOMED, DICOM CID 4020), when known.
     radiopharmaceutical
         (0018,0031) Radiopharmaceutical.
     injection_datetime
@@ -113,6 +129,7 @@ class PetHeader:
     injected_dose_raw: float | None
     half_life_s: float | None
     radionuclide: str | None
+    radionuclide_code: str | None
     radiopharmaceutical: str | None
     injection_datetime: datetime | None
     injection_time_only: str | None
@@ -195,6 +212,7 @@ def read_pet_header(datasets: Sequence[Dataset]) -> PetHeader:
     item = radiopharm[0] if radiopharm else Dataset()
     code_seq = item.get("RadionuclideCodeSequence")
     code_meaning = get_str(code_seq[0], "CodeMeaning") if code_seq else None
+    code_value = get_str(code_seq[0], "CodeValue") if code_seq else None
     corrected = first.get("CorrectedImage") or ()
     if isinstance(corrected, str):
         corrected = (corrected,)
@@ -211,6 +229,7 @@ def read_pet_header(datasets: Sequence[Dataset]) -> PetHeader:
         injected_dose_raw=get_float(item, "RadionuclideTotalDose"),
         half_life_s=get_float(item, "RadionuclideHalfLife"),
         radionuclide=radionuclide_name(code_meaning),
+        radionuclide_code=_CODE_VALUES.get((code_value or "").upper()),
         radiopharmaceutical=get_str(item, "Radiopharmaceutical"),
         injection_datetime=parse_dt(get_str(item, "RadiopharmaceuticalStartDateTime")),
         injection_time_only=get_str(item, "RadiopharmaceuticalStartTime"),

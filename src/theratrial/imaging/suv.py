@@ -26,8 +26,8 @@ Examples
 >>> from theratrial.imaging.volume import Volume
 >>> t = datetime(2025, 1, 1, 11, 0)
 >>> pet = PetHeader("BQML", None, "START", ("DECY", "ATTN"), 70.0, 1.75, "M", 3.6808e8,
-...                 6586.2, "F-18", "FDG", datetime(2025, 1, 1, 10, 0), None, t, None,
-...                 (t,), (300000.0,), (150000.0,), (None,), (None,), None)
+...                 6586.2, "F-18", "F-18", "FDG", datetime(2025, 1, 1, 10, 0), None, t,
+...                 None, (t,), (300000.0,), (150000.0,), (None,), (None,), None)
 >>> grid = Grid((1, 1, 1), (0.0, 0.0, 0.0), (4.0, 4.0, 4.0), (1, 0, 0, 0, 1, 0, 0, 0, 1))
 >>> result = compute_suv(Volume(np.full((1, 1, 1), 3600.0), grid, "PT", "BQML", pet=pet))
 >>> result.suv_type.value, round(float(result.volume.array[0, 0, 0]), 3)
