@@ -89,4 +89,93 @@ Cohort folder::
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from theratrial.phantoms.anatomy import BodyOutline, Ellipsoid, Region
+from theratrial.phantoms.cohort import (
+    Cohort,
+    LesionRecord,
+    cohort_member_seed,
+    generate_cohort,
+    lesion_table,
+    write_lesion_table,
+)
+from theratrial.phantoms.config import (
+    GridConfig,
+    LesionConfig,
+    PetConfig,
+    PhantomConfig,
+    RetestConfig,
+    ScannerConfig,
+    TherapyConfig,
+)
+from theratrial.phantoms.dose import DoseModel, dose_model
+from theratrial.phantoms.features import LesionFeatures
+from theratrial.phantoms.grid import Grid
+from theratrial.phantoms.kinetics import (
+    Kinetics,
+    biological_half_life_h,
+    effective_half_life_h,
+    time_activity_mbq,
+    time_integrated_activity_mbq_h,
+)
+from theratrial.phantoms.noise import gaussian_psf, poisson_noise, sphere_centre_recovery
+from theratrial.phantoms.patient import (
+    Injection,
+    LesionResponse,
+    RegionTruth,
+    ScanPlan,
+    VirtualPatient,
+    generate_patient,
+    spect_series_name,
+)
+from theratrial.phantoms.response import ResponseModel
+from theratrial.phantoms.truth import TRUTH_SCHEMA, load_truth, patient_truth
+from theratrial.phantoms.uptake import DEFAULT_UPTAKE, LogNormal, RegionUptakeModel, Uniform
+from theratrial.phantoms.writer import PatientFiles, write_patient
+
+__all__ = [
+    "DEFAULT_UPTAKE",
+    "TRUTH_SCHEMA",
+    "BodyOutline",
+    "Cohort",
+    "DoseModel",
+    "Ellipsoid",
+    "Grid",
+    "GridConfig",
+    "Injection",
+    "Kinetics",
+    "LesionConfig",
+    "LesionFeatures",
+    "LesionRecord",
+    "LesionResponse",
+    "LogNormal",
+    "PatientFiles",
+    "PetConfig",
+    "PhantomConfig",
+    "Region",
+    "RegionTruth",
+    "RegionUptakeModel",
+    "ResponseModel",
+    "RetestConfig",
+    "ScanPlan",
+    "ScannerConfig",
+    "TherapyConfig",
+    "Uniform",
+    "VirtualPatient",
+    "biological_half_life_h",
+    "cohort_member_seed",
+    "dose_model",
+    "effective_half_life_h",
+    "gaussian_psf",
+    "generate_cohort",
+    "generate_patient",
+    "lesion_table",
+    "load_truth",
+    "patient_truth",
+    "poisson_noise",
+    "spect_series_name",
+    "sphere_centre_recovery",
+    "time_activity_mbq",
+    "time_integrated_activity_mbq_h",
+    "write_lesion_table",
+    "write_patient",
+]
