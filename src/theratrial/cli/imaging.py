@@ -1,11 +1,326 @@
-"""CLI commands of the imaging capability (filled in by its issue)."""
+"""CLI commands of the imaging capability: ``suv``, ``quantify`` and ``ls``.
+
+Thin adapters over :mod:`theratrial.imaging`; each prints a Rich table, or JSON with
+``--json`` (``quantify`` also CSV with ``--csv``); ``--mip PNG`` writes a maximum-intensity
+projection with the VOIs outlined (:mod:`theratrial.report.mip`).
+"""
 
 from __future__ import annotations
 
-import typer
+import csv
+import io
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-__all__ = ["register"]
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from theratrial.cli._common import console, handle_errors, print_json
+from theratrial.errors import ParameterError
+from theratrial.imaging import (
+    MtvThreshold,
+    SeriesRef,
+    StudyQuantification,
+    SuvType,
+    compute_suv,
+    load_mask,
+    load_masks,
+    load_volume,
+    quantify_study,
+    scan_folder,
+    voi_statistics,
+)
+from theratrial.imaging.study import pick_quantitative_series
+from theratrial.report.mip import write_mip_png
+
+__all__ = ["parse_mtv", "quantify_rows", "register"]
+
+SUV_CHOICES = tuple(t.value for t in SuvType)
+ROW_FIELDS = (
+    "region",
+    "kind",
+    "volume_ml",
+    "min",
+    "max",
+    "mean",
+    "median",
+    "sd",
+    "peak",
+    "mtv_threshold",
+    "mtv_ml",
+    "tlu",
+    "total_activity_mbq",
+    "percent_injected_activity",
+    "tumour_to_liver",
+    "tumour_to_spleen",
+    "krenning_score",
+)
+
+
+def parse_mtv(text: str | None) -> MtvThreshold | None:
+    """``41%`` -> 41 % of max; ``2.5`` -> absolute; ``liver`` -> PERCIST liver threshold."""
+    if text is None:
+        return None
+    value = text.strip().lower()
+    try:
+        if value == "liver":
+            return MtvThreshold.liver(math.nan, math.nan)
+        if value.endswith("%"):
+            return MtvThreshold.percent_of_max(float(value[:-1]))
+        return MtvThreshold.absolute(float(value))
+    except ValueError as exc:
+        raise ParameterError(
+            f"cannot read MTV threshold {text!r}",
+            field="--mtv",
+            hint="write 41% (of max), 2.5 (absolute) or liver (PERCIST)",
+        ) from exc
+
+
+def _suv_type(text: str | None) -> SuvType | None:
+    if text is None:
+        return None
+    try:
+        return SuvType(text.strip().lower())
+    except ValueError as exc:
+        raise ParameterError(
+            f"unknown SUV type {text!r}", field="--suv", hint=f"one of {', '.join(SUV_CHOICES)}"
+        ) from exc
+
+
+def _progress_reader(description: str) -> tuple[Progress, Callable[[int, int], None]]:
+    progress = Progress(console=console, transient=True)
+    task = progress.add_task(description, total=None)
+
+    def callback(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return progress, callback
+
+
+def quantify_rows(result: StudyQuantification) -> list[dict[str, Any]]:
+    """The table rows as plain dictionaries (the JSON ``rows`` and the CSV lines)."""
+    rows: list[dict[str, Any]] = []
+    for row in result.table.rows:
+        s = row.statistics
+        rows.append(
+            {
+                "region": row.region,
+                "kind": row.kind,
+                "volume_ml": s.volume_ml,
+                "min": s.min,
+                "max": s.max,
+                "mean": s.mean,
+                "median": s.median,
+                "sd": s.sd,
+                "peak": s.peak,
+                "mtv_threshold": s.mtv_threshold,
+                "mtv_ml": s.mtv_ml,
+                "tlu": s.tlu,
+                "total_activity_mbq": s.total_activity_mbq,
+                "percent_injected_activity": s.percent_injected_activity,
+                "tumour_to_liver": row.tumour_to_liver,
+                "tumour_to_spleen": row.tumour_to_spleen,
+                "krenning_score": row.krenning_score,
+            }
+        )
+    return rows
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def suv_command(
+    series_dir: Path = typer.Argument(..., help="Folder (or files) of one PET series."),
+    mask: Path = typer.Option(..., "--mask", help="RTSTRUCT, DICOM SEG or NIfTI mask."),
+    roi: str | None = typer.Option(None, "--roi", help="Region name in a multi-region mask."),
+    suv: str | None = typer.Option(
+        None, "--suv", help=f"SUV type: {', '.join(SUV_CHOICES)} (default: bw, or as stored)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    mip: Path | None = typer.Option(None, "--mip", help="Write a MIP PNG with the VOI outlined."),
+) -> None:
+    """SUV statistics of one VOI in one PET series, with every assumption made."""
+    with handle_errors():
+        wanted = _suv_type(suv)
+        volume = load_volume(series_dir)
+        result = compute_suv(volume, suv_type=wanted)
+        region = load_mask(mask, reference=result.volume, roi=roi)
+        stats = voi_statistics(result.volume, region)
+        payload = {
+            "series_uid": volume.series_uid,
+            "suv_type": result.suv_type.value,
+            "units": result.units,
+            "roi": region.name,
+            "volume_ml": stats.volume_ml,
+            "min": stats.min,
+            "max": stats.max,
+            "mean": stats.mean,
+            "median": stats.median,
+            "sd": stats.sd,
+            "peak": stats.peak,
+            "assumptions": [*result.assumptions, *region.notes],
+        }
+        if mip is not None:
+            write_mip_png(result.volume, [region], mip, title=f"SUV{result.suv_type.value} MIP")
+        if as_json:
+            print_json(payload)
+            return
+        table = Table(title=f"SUV{result.suv_type.value} in {region.name} ({result.units})")
+        table.add_column("statistic")
+        table.add_column("value", justify="right")
+        for key in ("volume_ml", "min", "max", "mean", "median", "sd", "peak"):
+            table.add_row(key, _fmt(payload[key]))
+        console.print(table)
+        for note in payload["assumptions"]:
+            console.print(f"  - {note}", highlight=False)
+
+
+def quantify_command(
+    study_dir: Path = typer.Argument(..., help="Study folder (PET or SPECT series inside)."),
+    masks: Path = typer.Option(..., "--masks", help="Folder of organ and lesion masks."),
+    suv: str | None = typer.Option(None, "--suv", help=f"PET SUV type: {', '.join(SUV_CHOICES)}."),
+    mtv: str | None = typer.Option(
+        None, "--mtv", help="Lesion MTV threshold: 41% (of max), 2.5 (absolute) or liver."
+    ),
+    lesion_metric: str = typer.Option(
+        "max", "--lesion-metric", help="Lesion statistic for ratios and Krenning: max|peak|mean."
+    ),
+    calibration: float | None = typer.Option(
+        None, "--calibration-cps-per-mbq", help="SPECT sensitivity for series in counts."
+    ),
+    duration: float | None = typer.Option(
+        None, "--duration-s", help="SPECT acquisition duration (default: from the header)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print the table as CSV."),
+    mip: Path | None = typer.Option(None, "--mip", help="Write a MIP PNG with the VOIs outlined."),
+) -> None:
+    """Per-organ / per-lesion table of a study: SUV or Bq/mL, %IA, ratios, Krenning."""
+    with handle_errors():
+        series = pick_quantitative_series(study_dir)
+        options: dict[str, Any] = {
+            "suv_type": _suv_type(suv),
+            "mtv": parse_mtv(mtv),
+            "calibration_cps_per_mbq": calibration,
+            "duration_s": duration,
+            "lesion_metric": lesion_metric,
+        }
+        if as_json or as_csv:
+            result = quantify_study(series, masks, **options)
+        else:
+            progress, callback = _progress_reader("reading series")
+            with progress:
+                result = quantify_study(series, masks, progress=callback, **options)
+        rows = quantify_rows(result)
+        if mip is not None:
+            _write_quantify_mip(series, masks, mip, result)
+        if as_json:
+            print_json(
+                {
+                    "study_uid": result.study_uid,
+                    "series_uid": result.series_uid,
+                    "modality": result.modality,
+                    "quantity": result.quantity,
+                    "units": result.units,
+                    "suv_type": result.suv_type,
+                    "lesion_metric": result.table.lesion_metric,
+                    "liver_mean": result.table.liver_mean,
+                    "spleen_mean": result.table.spleen_mean,
+                    "rows": rows,
+                    "assumptions": list(result.assumptions),
+                }
+            )
+            return
+        if as_csv:
+            buffer = io.StringIO()
+            writer = csv.DictWriter(buffer, fieldnames=list(ROW_FIELDS), lineterminator="\n")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+            typer.echo(buffer.getvalue(), nl=False)
+            return
+        table = Table(title=f"{result.quantity} ({result.units}) of {result.modality} series")
+        for name in ROW_FIELDS:
+            table.add_column(name, justify="left" if name in ("region", "kind") else "right")
+        for row in rows:
+            table.add_row(*(_fmt(row[name]) for name in ROW_FIELDS))
+        console.print(table)
+        for note in result.assumptions:
+            console.print(f"  - {note}", highlight=False)
+
+
+def _write_quantify_mip(
+    series: SeriesRef, masks: Path, path: Path, result: StudyQuantification
+) -> None:
+    volume = load_volume(series)
+    if volume.modality == "PT":
+        image = compute_suv(volume, suv_type=result.suv_type).volume
+    else:
+        image = volume
+    regions = load_masks(masks, reference=image)
+    write_mip_png(image, regions, path, title=f"{result.quantity} MIP")
+
+
+def ls_command(
+    folder: Path = typer.Argument(..., help="Folder to search for DICOM series and NIfTI files."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List the DICOM studies and series (and NIfTI files) found under a folder."""
+    with handle_errors():
+        inventory = scan_folder(folder)
+        series = [
+            {
+                "study_uid": s.study_uid,
+                "series_uid": s.series_uid,
+                "modality": s.modality,
+                "kind": s.kind,
+                "description": s.description,
+                "series_number": s.series_number,
+                "n_files": len(s.files),
+                "n_frames": s.n_frames,
+                "frame_of_reference_uid": s.frame_of_reference_uid,
+                "folder": str(s.folder),
+            }
+            for s in inventory.series
+        ]
+        if as_json:
+            print_json(
+                {
+                    "root": str(inventory.root),
+                    "series": series,
+                    "nifti": [str(p) for p in inventory.nifti],
+                    "skipped": [
+                        {"path": str(f.path), "reason": f.reason} for f in inventory.skipped
+                    ],
+                }
+            )
+            return
+        table = Table(title=f"{len(series)} series under {folder}")
+        for name in ("modality", "kind", "description", "n_files", "folder"):
+            table.add_column(name)
+        for item in series:
+            table.add_row(
+                *(str(item[k]) for k in ("modality", "kind", "description")),
+                str(item["n_files"]),
+                str(item["folder"]),
+            )
+        console.print(table)
+        for nifti in inventory.nifti:
+            console.print(f"NIfTI: {nifti}", highlight=False)
+        if inventory.skipped:
+            console.print(f"{len(inventory.skipped)} file(s) skipped (not DICOM)", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add this capability's commands to the top-level theratrial app."""
+    app.command("suv")(suv_command)
+    app.command("quantify")(quantify_command)
+    app.command("ls")(ls_command)
