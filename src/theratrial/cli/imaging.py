@@ -154,7 +154,8 @@ def suv_command(
         result = compute_suv(volume, suv_type=wanted)
         region = load_mask(mask, reference=result.volume, roi=roi)
         stats = voi_statistics(result.volume, region)
-        payload = {
+        assumptions = [*result.assumptions, *region.notes]
+        payload: dict[str, Any] = {
             "series_uid": volume.series_uid,
             "suv_type": result.suv_type.value,
             "units": result.units,
@@ -166,7 +167,7 @@ def suv_command(
             "median": stats.median,
             "sd": stats.sd,
             "peak": stats.peak,
-            "assumptions": [*result.assumptions, *region.notes],
+            "assumptions": assumptions,
         }
         if mip is not None:
             write_mip_png(result.volume, [region], mip, title=f"SUV{result.suv_type.value} MIP")
@@ -179,7 +180,7 @@ def suv_command(
         for key in ("volume_ml", "min", "max", "mean", "median", "sd", "peak"):
             table.add_row(key, _fmt(payload[key]))
         console.print(table)
-        for note in payload["assumptions"]:
+        for note in assumptions:
             console.print(f"  - {note}", highlight=False)
 
 
