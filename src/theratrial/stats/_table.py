@@ -8,6 +8,7 @@ reported as ``FILE:LINE: field 'COLUMN': ...``. A DataFrame built in code is rep
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -47,7 +48,13 @@ def read_csv_table(path: str | Path) -> pd.DataFrame:
         raise TableError("the file is empty", file=source, hint="write a header row") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise TableError(f"not a readable CSV table: {first}", file=source) from None
+        found = re.search(r"line (\d+)", first)
+        raise TableError(
+            f"not a readable CSV table: {first}",
+            file=source,
+            line=int(found.group(1)) if found else None,
+            hint="every row needs as many comma-separated cells as the header",
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(2, 2 + len(frame))
     frame = frame.fillna("")

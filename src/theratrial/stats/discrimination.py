@@ -106,6 +106,16 @@ def _binary(y: ArrayLike, score: ArrayLike) -> tuple[NDArray[np.float64], NDArra
     return yv, sv
 
 
+def _rank_auc(y: NDArray[np.float64], score: NDArray[np.float64]) -> float:
+    """Mann-Whitney AUC from mid-ranks; equals ``roc_auc_score``, much faster for the bootstrap."""
+    from scipy.stats import rankdata
+
+    ranks = rankdata(score)
+    n_pos = float(y.sum())
+    n_neg = float(len(y)) - n_pos
+    return float((ranks[y == 1.0].sum() - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg))
+
+
 def roc_curve_points(y: ArrayLike, score: ArrayLike) -> RocCurve:
     """ROC curve of a score for a 0/1 outcome.
 
@@ -185,7 +195,7 @@ def auc_estimate(
         idx = np.concatenate([members[c] for c in chosen])
         yb = yv[idx]
         if 0.0 < yb.mean() < 1.0:
-            replicates.append(float(roc_auc_score(yb, sv[idx])))
+            replicates.append(_rank_auc(yb, sv[idx]))
         if progress is not None:
             progress(rep + 1, n_bootstrap)
     low = high = None

@@ -75,7 +75,8 @@ class ModelFit:
     coefficients
         Intercept first, then the predictors.
     converged
-        False when the optimiser reported non-convergence (estimates may be unreliable).
+        False when the optimiser reported non-convergence or perfect separation (the
+        estimates are then unreliable or not identified).
     notes
         Warnings raised during the fit (deduplicated).
     params
@@ -231,7 +232,10 @@ def fit_model(
         except failures as exc:
             return _failed(method, family, len(yv), n_clusters, f"fit failed: {exc}")
     notes = tuple(dict.fromkeys(str(w.message).splitlines()[0] for w in caught))
-    converged = not any("converge" in str(w.message).lower() for w in caught)
+    converged = not any(
+        "converge" in str(w.message).lower() or "separation" in str(w.message).lower()
+        for w in caught
+    )
     if method == "mixed":
         converged = converged and bool(getattr(result, "converged", True))
     params = np.asarray(result.params, dtype=np.float64)[: exog.shape[1]]
