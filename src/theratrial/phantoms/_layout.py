@@ -57,10 +57,10 @@ class LesionCounts:
 _ORGANS: tuple[
     tuple[str, str, float, float, float, tuple[float, float, float], float, float, float], ...
 ] = (
-    ("brain", "brain", 0.045, 0.0, 5.0, (62.0, 78.0, 60.0), 0.0, 1.04, 35.0),
+    ("brain", "brain", 0.055, 0.0, 5.0, (60.0, 75.0, 55.0), 0.0, 1.04, 35.0),
     ("pituitary", "pituitary", 0.088, 0.0, 5.0, (6.0, 5.0, 4.0), 0.0, 1.03, 45.0),
-    ("parotid_left", "parotid", 0.10, 50.0, 12.0, (11.0, 22.0, 25.0), 0.0, 1.03, 20.0),
-    ("parotid_right", "parotid", 0.10, -50.0, 12.0, (11.0, 22.0, 25.0), 0.0, 1.03, 20.0),
+    ("parotid_left", "parotid", 0.105, 46.0, 12.0, (10.0, 20.0, 24.0), 0.0, 1.03, 20.0),
+    ("parotid_right", "parotid", 0.105, -46.0, 12.0, (10.0, 20.0, 24.0), 0.0, 1.03, 20.0),
     (
         "submandibular_left",
         "submandibular",
@@ -83,9 +83,9 @@ _ORGANS: tuple[
         1.03,
         35.0,
     ),
-    ("lung_left", "lung", 0.245, 85.0, 5.0, (58.0, 78.0, 85.0), 0.0, 0.26, -750.0),
-    ("lung_right", "lung", 0.245, -85.0, 5.0, (58.0, 78.0, 85.0), 0.0, 0.26, -750.0),
-    ("bone_marrow", "bone_marrow", 0.295, 0.0, 72.0, (20.0, 17.0, 236.0), 0.0, 1.18, 250.0),
+    ("lung_left", "lung", 0.245, 80.0, 0.0, (55.0, 70.0, 85.0), 0.0, 0.26, -750.0),
+    ("lung_right", "lung", 0.245, -80.0, 0.0, (55.0, 70.0, 85.0), 0.0, 0.26, -750.0),
+    ("bone_marrow", "bone_marrow", 0.32, 0.0, 72.0, (20.0, 17.0, 227.0), 0.0, 1.18, 250.0),
     ("liver", "liver", 0.335, -60.0, -15.0, (85.0, 70.0, 58.0), 0.0, 1.06, 60.0),
     ("spleen", "spleen", 0.335, 85.0, 30.0, (25.0, 40.0, 45.0), 30.0, 1.06, 50.0),
     ("adrenal_left", "adrenal", 0.352, 36.0, 55.0, (6.0, 10.0, 20.0), 0.0, 1.03, 25.0),
@@ -113,6 +113,12 @@ _NEIGHBOURS = (
     ("kidney_left", "adrenal_left"),
     ("kidney_right", "adrenal_right"),
     ("brain", "pituitary"),
+    ("brain", "parotid_left"),
+    ("brain", "parotid_right"),
+    ("brain", "submandibular_left"),
+    ("brain", "submandibular_right"),
+    ("parotid_left", "submandibular_left"),
+    ("parotid_right", "submandibular_right"),
 )
 
 
@@ -125,10 +131,10 @@ def build_body(demo: Demographics) -> BodyOutline:
     h = demo.height_cm * 10.0
     width = math.sqrt(demo.bmi / 23.0)
     vertex = _vertex_z(demo)
-    trunk = (max(165.0 * width, 160.0), max(110.0 * width**1.2, 100.0))
+    trunk = (max(165.0 * width, 165.0), max(110.0 * width**1.2, 108.0))
     return BodyOutline(
         vertex_z_mm=vertex,
-        head_semi_mm=(75.0, 95.0, 0.072 * h),
+        head_semi_mm=(78.0, 98.0, 0.072 * h),
         neck_semi_mm=(max(55.0 * width, 52.0), max(55.0 * width, 52.0)),
         neck_z_mm=(vertex - 0.19 * h, vertex - 0.12 * h),
         trunk_semi_mm=trunk,
@@ -136,8 +142,17 @@ def build_body(demo: Demographics) -> BodyOutline:
     )
 
 
-def build_organs(demo: Demographics, rng: np.random.Generator, *, size_cv: float) -> list[Region]:
-    """Organs at their anatomical places, sizes drawn around the reference."""
+_HEAD_ORGANS = ("brain", "pituitary", "parotid", "submandibular")
+
+
+def build_organs(
+    demo: Demographics, body: BodyOutline, rng: np.random.Generator, *, size_cv: float
+) -> list[Region]:
+    """Organs at their anatomical places, sizes drawn around the reference.
+
+    Head organs scale with height only, trunk organs with height and weight; an organ
+    that would cross the body outline is shrunk about its centre until it fits.
+    """
     h = demo.height_cm * 10.0
     vertex = _vertex_z(demo)
     length = h / 1750.0
@@ -149,7 +164,8 @@ def build_organs(demo: Demographics, rng: np.random.Generator, *, size_cv: float
         # paired organs share most of their size factor
         key = rtype if name.endswith(("_left", "_right")) else name
         if key not in factors:
-            factors[key] = body_factor * math.exp(sigma * rng.standard_normal())
+            size = demo.height_cm / 175.0 if rtype in _HEAD_ORGANS else body_factor
+            factors[key] = size * math.exp(sigma * rng.standard_normal())
         own = math.exp(0.3 * sigma * rng.standard_normal())
         scale = (factors[key] * own) ** (1.0 / 3.0)
         if name == "bone_marrow":  # the spine: its length follows height, its section not
@@ -161,7 +177,17 @@ def build_organs(demo: Demographics, rng: np.random.Generator, *, size_cv: float
         regions.append(
             Region(name, rtype, "organ", Ellipsoid(centre, (a, b, c), angle), density, hu)
         )
-    return _separate(regions)
+    separated = _separate(regions)
+    return [_fit_inside(r, body) for r in separated]
+
+
+def _fit_inside(region: Region, body: BodyOutline) -> Region:
+    shape = region.ellipsoid
+    for _ in range(40):
+        if _inside_body(shape, body, margin_mm=2.0):
+            break
+        shape = shape.scaled(0.97)
+    return replace(region, ellipsoid=shape)
 
 
 def _separate(regions: list[Region]) -> list[Region]:

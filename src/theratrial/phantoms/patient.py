@@ -332,7 +332,7 @@ def generate_patient(
     rng_a = stream(seed, _STREAM_ANATOMY)
     demo = _demographics(rng_a)
     body = build_body(demo)
-    organs = build_organs(demo, rng_a, size_cv=cfg.organ_size_cv)
+    organs = build_organs(demo, body, rng_a, size_cv=cfg.organ_size_cv)
     counts = _lesion_counts(rng_a, cfg)
     lc = cfg.lesions
     dists = {
