@@ -340,10 +340,12 @@ def test_not_done_time_point_is_ne_and_does_not_move_the_nadir() -> None:
 
 
 def test_bor_confirmation_interval_both_sides() -> None:
-    on_time = _record((0, [_lesion("L1", 50.0)]), (56, [_lesion("L1", 30.0)]),
-                      (84, [_lesion("L1", 30.0)]))  # fmt: skip
-    early = _record((0, [_lesion("L1", 50.0)]), (56, [_lesion("L1", 30.0)]),
-                    (83, [_lesion("L1", 30.0)]))  # fmt: skip
+    on_time = _record(
+        (0, [_lesion("L1", 50.0)]), (56, [_lesion("L1", 30.0)]), (84, [_lesion("L1", 30.0)])
+    )
+    early = _record(
+        (0, [_lesion("L1", 50.0)]), (56, [_lesion("L1", 30.0)]), (83, [_lesion("L1", 30.0)])
+    )
     assert evaluate_recist_dict(on_time, confirm_days=28).best_overall_response.response is C.PR
     ev = evaluate_recist_dict(early, confirm_days=28)
     assert ev.best_overall_response.response is C.SD

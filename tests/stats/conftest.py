@@ -27,13 +27,22 @@ def simulate_lesions(n_patients: int = 40, seed: int = 0) -> pd.DataFrame:
             dose = float(2.0 * suv * rng.lognormal(0.0, 0.3))
             adc = float(rng.normal(1.1, 0.2))
             change = (
-                TRUE_INTERCEPT + TRUE_DOSE_EFFECT * dose + TRUE_SUV_EFFECT * suv + u
+                TRUE_INTERCEPT
+                + TRUE_DOSE_EFFECT * dose
+                + TRUE_SUV_EFFECT * suv
+                + u
                 + rng.normal(0.0, LESION_SD)
-            )  # fmt: skip
+            )
             rows.append(
-                {"patient": f"P{p:03d}", "lesion": f"L{lesion}", "ga68_suvmax": suv,
-                 "dose_gy": dose, "adc_mean": adc, "change_pct": change}
-            )  # fmt: skip
+                {
+                    "patient": f"P{p:03d}",
+                    "lesion": f"L{lesion}",
+                    "ga68_suvmax": suv,
+                    "dose_gy": dose,
+                    "adc_mean": adc,
+                    "change_pct": change,
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -30,8 +30,15 @@ def test_grouped_folds_do_not_leak_patient_effects() -> None:
 def test_signal_is_found_out_of_fold(lesion_table: Callable[..., pd.DataFrame]) -> None:
     df = lesion_table(n_patients=60, seed=3)
     y = (df["change_pct"] <= -30).astype(float).to_numpy()
-    cv = cross_validate(y, df[["dose_gy"]].to_numpy(), names=["dose_gy"], family="binomial",
-                        method="gee", groups=df["patient"].to_numpy(), n_folds=4)  # fmt: skip
+    cv = cross_validate(
+        y,
+        df[["dose_gy"]].to_numpy(),
+        names=["dose_gy"],
+        family="binomial",
+        method="gee",
+        groups=df["patient"].to_numpy(),
+        n_folds=4,
+    )
     assert cv.n_folds == 4
     assert cv.failed_folds == 0
     assert cv.auc > 0.75
@@ -51,5 +58,6 @@ def test_ungrouped_binary_uses_stratified_folds() -> None:
 
 def test_too_few_folds() -> None:
     with pytest.raises(ParameterError):
-        cross_validate(np.zeros(4), np.zeros((4, 1)), names=["x"], family="gaussian",
-                       method="glm", n_folds=1)  # fmt: skip
+        cross_validate(
+            np.zeros(4), np.zeros((4, 1)), names=["x"], family="gaussian", method="glm", n_folds=1
+        )

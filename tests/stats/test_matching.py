@@ -14,8 +14,9 @@ from theratrial.stats import match_lesions
 def test_nearest_one_to_one_within_tolerance() -> None:
     first = [[0, 0, 0], [30, 0, 0], [0, 40, 0]]
     second = [[31, 1, 0], [1, 0, 1], [100, 100, 100]]
-    m = match_lesions(first, second, tolerance_mm=5, first_ids=["a", "b", "c"],
-                      second_ids=["x", "y", "z"])  # fmt: skip
+    m = match_lesions(
+        first, second, tolerance_mm=5, first_ids=["a", "b", "c"], second_ids=["x", "y", "z"]
+    )
     assert [(p.first_id, p.second_id) for p in m.matches] == [("a", "y"), ("b", "x")]
     assert m.unmatched_first == ("c",)
     assert m.unmatched_second == ("z",)
@@ -31,8 +32,9 @@ def test_global_assignment_beats_greedy() -> None:
 
 
 def test_organs_must_agree() -> None:
-    m = match_lesions([[0, 0, 0]], [[1, 0, 0]], tolerance_mm=5, first_organs=["liver"],
-                      second_organs=["kidney"])  # fmt: skip
+    m = match_lesions(
+        [[0, 0, 0]], [[1, 0, 0]], tolerance_mm=5, first_organs=["liver"], second_organs=["kidney"]
+    )
     assert m.matches == ()
 
 

@@ -19,8 +19,7 @@ def test_continuous_lesion_model(
     lesion_table: Callable[..., pd.DataFrame], true_effects: dict[str, float]
 ) -> None:
     df = lesion_table(n_patients=80, seed=4)
-    res = analyse_lesions(df, outcome="change_pct", predictors=PREDICTORS, n_bootstrap=0,
-                          n_folds=4)  # fmt: skip
+    res = analyse_lesions(df, outcome="change_pct", predictors=PREDICTORS, n_bootstrap=0, n_folds=4)
     assert res.family == "gaussian"
     assert res.method == "gee"
     assert res.level == "lesion"
@@ -37,8 +36,15 @@ def test_continuous_lesion_model(
 
 def test_binary_responder_model_with_bootstrap(lesion_table: Callable[..., pd.DataFrame]) -> None:
     df = lesion_table(n_patients=60, seed=5)
-    res = analyse_lesions(df, outcome="change_pct", threshold=-30, predictors=PREDICTORS,
-                          n_bootstrap=60, n_folds=4, seed=1)  # fmt: skip
+    res = analyse_lesions(
+        df,
+        outcome="change_pct",
+        threshold=-30,
+        predictors=PREDICTORS,
+        n_bootstrap=60,
+        n_folds=4,
+        seed=1,
+    )
     assert res.outcome.kind == "binary"
     assert res.outcome.description == "responder: change_pct <= -30"
     assert res.multivariable.term("dose_gy").odds_ratio > 1
@@ -55,10 +61,12 @@ def test_binary_responder_model_with_bootstrap(lesion_table: Callable[..., pd.Da
 
 def test_standardised_effects_are_per_sd(lesion_table: Callable[..., pd.DataFrame]) -> None:
     df = lesion_table(n_patients=40, seed=6)
-    raw = analyse_lesions(df, outcome="change_pct", predictors=["dose_gy"], n_bootstrap=0,
-                          n_folds=2)  # fmt: skip
-    std = analyse_lesions(df, outcome="change_pct", predictors=["dose_gy"], n_bootstrap=0,
-                          n_folds=2, standardize=True)  # fmt: skip
+    raw = analyse_lesions(
+        df, outcome="change_pct", predictors=["dose_gy"], n_bootstrap=0, n_folds=2
+    )
+    std = analyse_lesions(
+        df, outcome="change_pct", predictors=["dose_gy"], n_bootstrap=0, n_folds=2, standardize=True
+    )
     sd = df["dose_gy"].std(ddof=1)
     assert std.predictor_sd[0] == pytest.approx(sd)
     assert std.multivariable.term("dose_gy").estimate == pytest.approx(
@@ -68,20 +76,21 @@ def test_standardised_effects_are_per_sd(lesion_table: Callable[..., pd.DataFram
 
 def test_mixed_model_option(lesion_table: Callable[..., pd.DataFrame]) -> None:
     df = lesion_table(n_patients=40, seed=7)
-    res = analyse_lesions(df, outcome="change_pct", predictors=["dose_gy"], method="mixed",
-                          n_bootstrap=0, n_folds=2)  # fmt: skip
+    res = analyse_lesions(
+        df, outcome="change_pct", predictors=["dose_gy"], method="mixed", n_bootstrap=0, n_folds=2
+    )
     assert res.method == "mixed"
     assert res.multivariable.ok
     with pytest.raises(ParameterError, match="continuous outcome"):
-        analyse_lesions(df, outcome="change_pct", threshold=-30, predictors=["dose_gy"],
-                        method="mixed")  # fmt: skip
+        analyse_lesions(
+            df, outcome="change_pct", threshold=-30, predictors=["dose_gy"], method="mixed"
+        )
 
 
 def test_missing_values_are_left_out(lesion_table: Callable[..., pd.DataFrame]) -> None:
     df = lesion_table(n_patients=30, seed=8)
     df.loc[[0, 5, 9], "adc_mean"] = np.nan
-    res = analyse_lesions(df, outcome="change_pct", predictors=PREDICTORS, n_bootstrap=0,
-                          n_folds=2)  # fmt: skip
+    res = analyse_lesions(df, outcome="change_pct", predictors=PREDICTORS, n_bootstrap=0, n_folds=2)
     assert res.n_excluded == 3
     assert res.univariable[0].n_obs == len(df)
     assert res.univariable[2].n_obs == len(df) - 3
@@ -105,8 +114,13 @@ def test_csv_errors_name_line_and_column(
 
 
 def test_outcome_reading() -> None:
-    df = pd.DataFrame({"bor": ["CR", "SD", "PR", "PD"], "flag": ["yes", "no", "", "1"],
-                       "size": ["10", "x", "3", "4"]})  # fmt: skip
+    df = pd.DataFrame(
+        {
+            "bor": ["CR", "SD", "PR", "PD"],
+            "flag": ["yes", "no", "", "1"],
+            "size": ["10", "x", "3", "4"],
+        }
+    )
     y, d = outcome_values(df, "bor", positive_labels=["CR", "PR"])
     assert y.tolist() == [1.0, 0.0, 1.0, 0.0]
     assert d.kind == "binary"
@@ -115,8 +129,9 @@ def test_outcome_reading() -> None:
     with pytest.raises(TableError, match="row 2: 'x' is not a number") as info:
         outcome_values(df, "size")
     assert "positive labels" in (info.value.hint or "")
-    y, d = outcome_values(df.assign(size=["10", "20", "30", "40"]), "size", threshold=20,
-                          below=False)  # fmt: skip
+    y, d = outcome_values(
+        df.assign(size=["10", "20", "30", "40"]), "size", threshold=20, below=False
+    )
     assert y.tolist() == [0.0, 1.0, 1.0, 1.0]
 
 
@@ -129,5 +144,6 @@ def test_option_errors(lesion_table: Callable[..., pd.DataFrame]) -> None:
     with pytest.raises(ParameterError, match="clustered"):
         analyse_lesions(df, outcome="change_pct", predictors=["dose_gy"], method="glm")
     with pytest.raises(TableError, match="empty value"):
-        analyse_lesions(df.assign(patient=[""] * len(df)), outcome="change_pct",
-                        predictors=["dose_gy"])  # fmt: skip
+        analyse_lesions(
+            df.assign(patient=[""] * len(df)), outcome="change_pct", predictors=["dose_gy"]
+        )

@@ -30,14 +30,16 @@ def test_landmark_status(time: float, event: int, expected: float) -> None:
 
 def test_landmark_event_must_be_binary() -> None:
     with pytest.raises(TableError, match="row 2: event must be 0 or 1"):
-        progression_free_at(pd.DataFrame({"t": [1, 2], "e": [1, 2]}), time="t", event="e",
-                            landmark=1)  # fmt: skip
+        progression_free_at(
+            pd.DataFrame({"t": [1, 2], "e": [1, 2]}), time="t", event="e", landmark=1
+        )
 
 
 def test_summary_per_predictor_methods(lesion_table: Callable[..., pd.DataFrame]) -> None:
     df = lesion_table(n_patients=5, seed=0)
-    out = patient_summary(df, predictors=["ga68_suvmax", "dose_gy"],
-                          how={"ga68_suvmax": "max", "dose_gy": "mean"})  # fmt: skip
+    out = patient_summary(
+        df, predictors=["ga68_suvmax", "dose_gy"], how={"ga68_suvmax": "max", "dose_gy": "mean"}
+    )
     first = df[df["patient"] == "P000"]
     assert out.loc[0, "ga68_suvmax"] == pytest.approx(first["ga68_suvmax"].max())
     assert out.loc[0, "dose_gy"] == pytest.approx(first["dose_gy"].mean())
@@ -59,13 +61,26 @@ def _patients(seed: int = 0, n: int = 80) -> pd.DataFrame:
     responder = rng.uniform(size=n) < 1 / (1 + np.exp(-logit))
     bor = np.where(responder, rng.choice(["CR", "PR"], n), rng.choice(["SD", "PD"], n))
     pfs = np.where(responder, rng.uniform(10, 30, n), rng.uniform(2, 14, n))
-    return pd.DataFrame({"patient": [f"P{i}" for i in range(n)], "mean_dose_gy": dose,
-                         "bor": bor, "pfs_months": pfs, "progressed": 1})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "patient": [f"P{i}" for i in range(n)],
+            "mean_dose_gy": dose,
+            "bor": bor,
+            "pfs_months": pfs,
+            "progressed": 1,
+        }
+    )
 
 
 def test_objective_response_model() -> None:
-    res = analyse_patients(_patients(), outcome="bor", positive_labels=["CR", "PR"],
-                           predictors=["mean_dose_gy"], n_bootstrap=50, n_folds=5)  # fmt: skip
+    res = analyse_patients(
+        _patients(),
+        outcome="bor",
+        positive_labels=["CR", "PR"],
+        predictors=["mean_dose_gy"],
+        n_bootstrap=50,
+        n_folds=5,
+    )
     assert res.level == "patient"
     assert res.method == "glm"
     coef = res.multivariable.term("mean_dose_gy")
@@ -75,8 +90,15 @@ def test_objective_response_model() -> None:
 
 
 def test_landmark_model() -> None:
-    res = analyse_patients(_patients(1), time="pfs_months", event="progressed", landmark=12,
-                           predictors=["mean_dose_gy"], n_bootstrap=0, n_folds=3)  # fmt: skip
+    res = analyse_patients(
+        _patients(1),
+        time="pfs_months",
+        event="progressed",
+        landmark=12,
+        predictors=["mean_dose_gy"],
+        n_bootstrap=0,
+        n_folds=3,
+    )
     assert res.outcome.column == "progression_free_at_12"
     assert res.multivariable.term("mean_dose_gy").estimate > 0
 
@@ -85,8 +107,15 @@ def test_model_from_lesion_rows(lesion_table: Callable[..., pd.DataFrame]) -> No
     df = lesion_table(n_patients=50, seed=2)
     best = df.groupby("patient")["change_pct"].transform("min")
     df["bor"] = np.where(best <= -30, "PR", "SD")
-    res = analyse_patients(df, outcome="bor", positive_labels=["PR"], predictors=["dose_gy"],
-                           aggregate="mean", n_bootstrap=0, n_folds=3)  # fmt: skip
+    res = analyse_patients(
+        df,
+        outcome="bor",
+        positive_labels=["PR"],
+        predictors=["dose_gy"],
+        aggregate="mean",
+        n_bootstrap=0,
+        n_folds=3,
+    )
     assert res.n_obs == 50
 
 

@@ -38,8 +38,13 @@ def test_continuous_effects_recovered(
 def test_binary_gee_gives_odds_ratios(lesion_table: Callable[..., pd.DataFrame]) -> None:
     df = lesion_table(n_patients=120, seed=2)
     y = (df["change_pct"] <= -30).astype(float).to_numpy()
-    fit = fit_model(y, df[["dose_gy"]].to_numpy(), names=["dose_gy"], family="binomial",
-                    groups=df["patient"].to_numpy())  # fmt: skip
+    fit = fit_model(
+        y,
+        df[["dose_gy"]].to_numpy(),
+        names=["dose_gy"],
+        family="binomial",
+        groups=df["patient"].to_numpy(),
+    )
     dose = fit.term("dose_gy")
     assert dose.estimate > 0  # more dose, more responders
     assert dose.odds_ratio == pytest.approx(np.exp(dose.estimate))
@@ -64,8 +69,9 @@ def test_failed_fits_say_why() -> None:
     constant = fit_model(y, np.ones((6, 1)), names=["x"], family="binomial", groups=g)
     assert not constant.ok
     assert "constant predictor" in (constant.message or "")
-    one_class = fit_model(np.ones(6), np.arange(6.0)[:, None], names=["x"], family="binomial",
-                          groups=g)  # fmt: skip
+    one_class = fit_model(
+        np.ones(6), np.arange(6.0)[:, None], names=["x"], family="binomial", groups=g
+    )
     assert not one_class.ok
     assert np.isnan(predict(one_class, np.ones((2, 1)))).all()
     few = fit_model(y[:2], np.arange(2.0)[:, None], names=["x"], family="gaussian", groups=g[:2])

@@ -49,8 +49,15 @@ def test_group_by_another_column_and_text_scan_labels() -> None:
     rows = []
     for i, (a, b, c) in enumerate([(5.0, 5.2, 5.1), (7.0, 6.6, 6.9), (3.0, 3.3, 3.1)]):
         for label, v in zip(("test", "retest", "third"), (a, b, c), strict=True):
-            rows.append({"Subject": f"S{i}", "Region": "node", "Scan": label, "Value": v,
-                         "lesion_type": "nodal"})  # fmt: skip
+            rows.append(
+                {
+                    "Subject": f"S{i}",
+                    "Region": "node",
+                    "Scan": label,
+                    "Value": v,
+                    "lesion_type": "nodal",
+                }
+            )
     report = repeatability_from_table(pd.DataFrame(rows), group_by="lesion_type")
     assert report.k_repeats == 3
     assert report.groups[0].group == "nodal"
@@ -110,18 +117,26 @@ def test_duplicated_scan(tmp_path: Path) -> None:
 
 def test_empty_value_in_dataframe_is_reported_by_row() -> None:
     df = pd.DataFrame(
-        {"subject": ["a", "a", "b", "b"], "region": ["x"] * 4, "scan": [1, 2, 1, 2],
-         "value": [1.0, np.nan, 2.0, 2.1]}
-    )  # fmt: skip
+        {
+            "subject": ["a", "a", "b", "b"],
+            "region": ["x"] * 4,
+            "scan": [1, 2, 1, 2],
+            "value": [1.0, np.nan, 2.0, 2.1],
+        }
+    )
     with pytest.raises(TableError, match="row 2: empty value"):
         repeatability_from_table(df)
 
 
 def test_small_groups_are_reported_not_fitted() -> None:
     df = pd.DataFrame(
-        {"subject": ["a", "a", "b", "b", "c", "c"], "region": ["x", "x", "x", "x", "y", "y"],
-         "scan": [1, 2] * 3, "value": [1.0, 1.1, 2.0, 2.3, 3.0, 3.2]}
-    )  # fmt: skip
+        {
+            "subject": ["a", "a", "b", "b", "c", "c"],
+            "region": ["x", "x", "x", "x", "y", "y"],
+            "scan": [1, 2] * 3,
+            "value": [1.0, 1.1, 2.0, 2.3, 3.0, 3.2],
+        }
+    )
     report = repeatability_from_table(df)
     y = next(g for g in report.groups if g.group == "y")
     assert y.result is None

@@ -127,9 +127,10 @@ def bland_altman(
     x1, x2 = _vector(first, "first"), _vector(second, "second")
     if x1.shape != x2.shape:
         raise TableError(
-            f"{x1.size} first and {x2.size} second measurements", field="second",
+            f"{x1.size} first and {x2.size} second measurements",
+            field="second",
             hint="give one pair per subject",
-        )  # fmt: skip
+        )
     n = int(x1.size)
     if n < 3:
         raise TableError(f"need at least 3 pairs, got {n}", field="first", hint="add subjects")

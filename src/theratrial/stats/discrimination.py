@@ -211,20 +211,17 @@ def _logit(p: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _recalibrate(y: NDArray[np.float64], lp: NDArray[np.float64]) -> tuple[float | None, ...]:
-    import statsmodels.api as sm
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
     from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
     out: list[float | None] = [None, None]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            offset_fit = sm.GLM(
-                y, np.ones((len(y), 1)), family=sm.families.Binomial(), offset=lp
-            ).fit()
+            offset_fit = GLM(y, np.ones((len(y), 1)), family=Binomial(), offset=lp).fit()
             out[0] = float(offset_fit.params[0])
-            slope_fit = sm.GLM(
-                y, np.column_stack([np.ones(len(y)), lp]), family=sm.families.Binomial()
-            ).fit()
+            slope_fit = GLM(y, np.column_stack([np.ones(len(y)), lp]), family=Binomial()).fit()
             out[1] = float(slope_fit.params[1])
         except (np.linalg.LinAlgError, ValueError, PerfectSeparationError):
             pass

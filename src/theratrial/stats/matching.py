@@ -97,9 +97,10 @@ def _assign(
         cost[~same] = _FORBIDDEN
     rows, cols = linear_sum_assignment(cost)
     return [
-        (int(r), int(c), float(dist[r, c])) for r, c in zip(rows, cols, strict=True)
+        (int(r), int(c), float(dist[r, c]))
+        for r, c in zip(rows, cols, strict=True)
         if cost[r, c] < _FORBIDDEN
-    ]  # fmt: skip
+    ]
 
 
 def match_lesions(

@@ -288,17 +288,26 @@ def analyse_outcome(
     for j, name in enumerate(predictors):
         ok = np.isfinite(y) & np.isfinite(x[:, j])
         fit = fit_model(
-            y[ok], x[ok, j : j + 1], names=[name], family=family, method=chosen,
+            y[ok],
+            x[ok, j : j + 1],
+            names=[name],
+            family=family,
+            method=chosen,
             groups=None if groups is None else groups[ok],
-        )  # fmt: skip
+        )
         univariable.append(fit)
         step()
         if family == "binomial" and fit.ok and ok.sum() >= 2:
             scores = predict(fit, x[ok, j : j + 1])
             est = auc_estimate(
-                y[ok], scores, clusters=None if groups is None else groups[ok],
-                n_bootstrap=n_bootstrap, seed=seed, confidence=confidence, progress=nested,
-            )  # fmt: skip
+                y[ok],
+                scores,
+                clusters=None if groups is None else groups[ok],
+                n_bootstrap=n_bootstrap,
+                seed=seed,
+                confidence=confidence,
+                progress=nested,
+            )
             predictor_auc.append(PredictorAuc(name, est))
     complete = np.isfinite(y) & np.all(np.isfinite(x), axis=1)
     n_obs = int(complete.sum())
@@ -318,9 +327,14 @@ def analyse_outcome(
     r2 = rmse = None
     if multi.ok and family == "binomial":
         apparent = auc_estimate(
-            yc, fitted, clusters=gc, n_bootstrap=n_bootstrap, seed=seed,
-            confidence=confidence, progress=nested,
-        )  # fmt: skip
+            yc,
+            fitted,
+            clusters=gc,
+            n_bootstrap=n_bootstrap,
+            seed=seed,
+            confidence=confidence,
+            progress=nested,
+        )
         if apparent.auc is not None:
             roc = roc_curve_points(yc, fitted)
     elif multi.ok:
@@ -332,9 +346,16 @@ def analyse_outcome(
     n_units = len(set(gc.tolist())) if gc is not None else n_obs
     if n_units >= 2 and n_folds >= 2:
         cv = cross_validate(
-            yc, xc, names=list(predictors), family=family, method=chosen, groups=gc,
-            n_folds=n_folds, seed=seed, progress=nested,
-        )  # fmt: skip
+            yc,
+            xc,
+            names=list(predictors),
+            family=family,
+            method=chosen,
+            groups=gc,
+            n_folds=n_folds,
+            seed=seed,
+            progress=nested,
+        )
         if family == "binomial":
             pred = np.asarray(cv.predictions)
             ok = np.isfinite(pred)

@@ -136,15 +136,18 @@ def _failed(
 
 
 def _run(method: Method, family: Family, y: Any, exog: Any, groups: Any) -> Any:
-    import statsmodels.api as sm
+    from statsmodels.genmod import cov_struct, families
+    from statsmodels.genmod.generalized_estimating_equations import GEE
+    from statsmodels.genmod.generalized_linear_model import GLM
+    from statsmodels.regression.mixed_linear_model import MixedLM
 
-    fam = sm.families.Binomial() if family == "binomial" else sm.families.Gaussian()
+    fam = families.Binomial() if family == "binomial" else families.Gaussian()
     if method == "gee":
-        model = sm.GEE(y, exog, groups=groups, family=fam, cov_struct=sm.cov_struct.Exchangeable())
+        model = GEE(y, exog, groups=groups, family=fam, cov_struct=cov_struct.Exchangeable())
         return model.fit(maxiter=200)
     if method == "mixed":
-        return sm.MixedLM(y, exog, groups=groups).fit(reml=True)
-    return sm.GLM(y, exog, family=fam).fit()
+        return MixedLM(y, exog, groups=groups).fit(reml=True)
+    return GLM(y, exog, family=fam).fit()
 
 
 def fit_model(
