@@ -18,6 +18,10 @@ S-values and organ dose
 Voxel dose
     ``dose_point_kernel`` -> ``DosePointKernel``; ``voxel_kernel`` -> ``VoxelKernel``.
     ``local_deposition_dose_gy``, ``kernel_dose_gy``, ``BACKENDS``, ``mean_in_mask``.
+Region dose and tables
+    ``region_dose(tac, *, mass_g, ...)`` / ``regions_dose(tacs, masses_g, ...)`` ->
+    ``RegionDose`` (Ã, S, dose, Gy/GBq, BED, EQD2, alpha chain, warnings; ``as_record()``).
+    ``read_tac_table(path)``, ``read_mass_table(path)`` (CSV with units in column names).
 Radiobiology
     ``Radiobiology``, ``KIDNEY``, ``bed_gy``, ``bed_mono_exponential_gy``,
     ``cumulative_bed_gy``, ``eqd2_gy``, ``g_factor_*``.
@@ -31,6 +35,7 @@ from theratrial.dosimetry.alpha import (
     alpha_chain_dose,
     chain_energy_per_decay,
 )
+from theratrial.dosimetry.dose import RegionDose, region_dose, regions_dose
 from theratrial.dosimetry.fit import (
     MODEL_NAMES,
     FitParameter,
@@ -67,6 +72,7 @@ from theratrial.dosimetry.svalues import (
     organ_s_value,
     region_s_value,
 )
+from theratrial.dosimetry.table import read_mass_table, read_tac_table
 from theratrial.dosimetry.tac import TimeActivityCurve, time_activity_curve
 from theratrial.dosimetry.tia import METHODS, TiaResult, tia_trapezoid, time_integrated_activity
 from theratrial.dosimetry.voxel import (
@@ -94,6 +100,7 @@ __all__ = [
     "ModelSelection",
     "OrganSValue",
     "Radiobiology",
+    "RegionDose",
     "SValue",
     "SphereAbsorbedFractions",
     "TacFit",
@@ -118,7 +125,11 @@ __all__ = [
     "local_energy_mev",
     "mean_in_mask",
     "organ_s_value",
+    "read_mass_table",
+    "read_tac_table",
+    "region_dose",
     "region_s_value",
+    "regions_dose",
     "select_model",
     "sphere_absorbed_fractions",
     "sphere_radius_cm",

@@ -62,6 +62,7 @@ FALLBACK = "trapezoid_physical_tail"
 
 _RATE_MAX = 20.0  # 1/h: half-life of 2 min, faster than any imaged phase
 _REL_SE_WARN = 0.5
+_UPTAKE_MODELS = ("uptake_washout", "tri_exponential")
 _EXACT = 1e-12  # relative residual below which a fit counts as exact
 
 
@@ -358,7 +359,8 @@ def select_model(
     """Fit every model in ``models`` and keep the one with the lowest AICc.
 
     When AICc is undefined for every usable fit (n <= p + 2), the usable fit with the
-    fewest parameters is kept and a warning says so. When no fit is usable, ``best`` is
+    fewest parameters is kept (among models with an uptake phase when the data rise before
+    they fall) and a warning says so. When no fit is usable, ``best`` is
     None and ``fallback`` names the model-free method.
 
     Examples
@@ -383,11 +385,14 @@ def select_model(
         best: TacFit | None = min(scored, key=lambda f: f.aicc)
         criterion = "AICc"
     elif usable:
-        best = min(usable, key=lambda f: (f.n_parameters, f.weighted_rss))
+        shaped = [f for f in usable if f.model in _UPTAKE_MODELS] if tac.peak_index > 0 else []
+        pool = shaped or usable
+        best = min(pool, key=lambda f: (f.n_parameters, f.weighted_rss))
         criterion = "fewest parameters"
+        shape = "with an uptake phase " if shaped else ""
         warnings.append(
             f"AICc undefined with {tac.n_points} points for every usable model; "
-            f"kept the simplest ({best.model})"
+            f"kept the simplest model {shape}({best.model})"
         )
     else:
         best, criterion = None, "none"

@@ -10,12 +10,15 @@ is (MIRD Pamphlet No. 17, Bolch et al., J. Nucl. Med. 40 (1999) 11S)
 where f_c is the radial deposition density of a point-kernel component
 (:mod:`theratrial.dosimetry.point_kernel`), the average runs over directions ``w`` on the
 unit sphere and ``Delta_i`` are the voxel sides: ``G_d(x)`` is the chance that a point at
-distance ``x`` from a random point of the source voxel lies in the target voxel. The
-integral is taken in the variable F = cumulative fraction (Gauss-Legendre), which resolves
-the steep electron kernel. Far from the source voxel the photon contribution is the point
-kernel averaged over the triangular distribution of source-target separations (product
-Gauss-Jacobi rule). Voxels may be anisotropic; the kernel is generated for the voxel size
-of the image, never stored for one size.
+distance ``x`` from a random point of the source voxel lies in the target voxel. For the
+source voxel and the 26 voxels touching it (where the kernel's 1/r^2 singularity lies
+inside the integration range) the integral is taken in the variable F = cumulative
+fraction (composite Gauss-Legendre, which resolves the steep electron kernel) with a
+direction set symmetric under the 48 symmetries of the cube. Farther voxels use the
+equivalent form ``AF = V E[Phi(|d + u|)]``, the point kernel ``Phi = f / (4 pi r^2)``
+averaged over the triangular distribution of source-target separations ``u`` (product
+Gauss-Jacobi rule). Both quadratures agree within 0.3 %. Voxels may be anisotropic; the
+kernel is generated for the voxel size of the image, never stored for one size.
 
 Published Lu-177 voxel S-values (Lanconelli et al., Phys. Med. Biol. 57 (2012) 517; Graves
 et al., Med. Phys. 46 (2019) 5284) come from full Monte Carlo; this kernel is built from the
@@ -33,6 +36,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,7 +54,7 @@ __all__ = ["VoxelKernel", "voxel_kernel"]
 _K = dose_rate_constant_mgy_g_per_mbq_h(1.0)
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(16)
 _PANELS = 6
-_NEAR_INDEX = 2
+_NEAR_INDEX = 1  # offsets touching the source voxel: radial method
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +90,17 @@ class VoxelKernel:
         return math.prod(self.voxel_size_mm) / 1000.0 * self.density_g_per_ml
 
 
-def _directions(count: int = 256) -> NDArray[np.float64]:
-    """A direction set symmetric under every sign flip: 8 x ``count`` unit vectors."""
+def _directions(count: int = 128) -> NDArray[np.float64]:
+    """Unit vectors symmetric under every sign flip and axis permutation (48 x ``count``)."""
     i = np.arange(count) + 0.5
     z = 1.0 - i / count  # first octant: z in (0, 1]
     phi = i * math.pi * (3.0 - math.sqrt(5.0))
     rho = np.sqrt(1.0 - z * z)
     octant = np.abs(np.stack([z, rho * np.cos(phi), rho * np.sin(phi)], axis=1))
+    perms = [octant[:, list(p)] for p in itertools.permutations(range(3))]
+    base = np.concatenate(perms, axis=0)
     signs = np.array([[sx, sy, sz] for sx in (1, -1) for sy in (1, -1) for sz in (1, -1)])
-    return np.asarray((signs[:, None, :] * octant[None, :, :]).reshape(-1, 3), dtype=np.float64)
+    return np.asarray((signs[:, None, :] * base[None, :, :]).reshape(-1, 3), dtype=np.float64)
 
 
 _DIRS = _directions()
@@ -166,12 +172,12 @@ def _octant(
     for index in np.ndindex(energy.shape):
         d = np.asarray(index, dtype=np.float64) * side
         deposited = local if index == (0, 0, 0) else 0.0
-        if electrons is not None and _distance_range(d, side)[0] < electrons.max_radius_cm:
-            deposited += electrons.energy_mev * _radial_af(electrons, d, side)
-        if photons is not None:
-            near = max(index) <= _NEAR_INDEX
-            af = _radial_af(photons, d, side) if near else _far_af(photons, d, side)
-            deposited += photons.energy_mev * af
+        near = max(index) <= _NEAR_INDEX
+        for comp in (electrons, photons):
+            if comp is None or _distance_range(d, side)[0] >= comp.max_radius_cm:
+                continue
+            af = _radial_af(comp, d, side) if near else _far_af(comp, d, side)
+            deposited += comp.energy_mev * af
         energy[index] = deposited
     multiplicity = np.ones(energy.shape)
     for axis in range(3):
