@@ -1,7 +1,8 @@
 """Vectorised trial simulators of the designs (private; used by :mod:`.simulation`).
 
 All trials advance together, one cohort per loop pass; there is no loop over trials or over
-patients. Each pass draws one uniform number per trial and cohort seat,
+patients. The CRM posterior is computed once per distinct (n, y) state among the running
+trials. Each pass draws one uniform number per trial and cohort seat,
 ``rng.random((n_trials, cohort_size))``, whether the trial is still running or not, so that
 trial ``t`` sees the same random numbers whatever happens to the other trials (common random
 numbers: a scalar replay of trial ``t`` with :meth:`decide` reproduces it exactly). A seat is
@@ -248,25 +249,32 @@ def run_crm(
         idx, size, tox = _treat(rng, truth, n, y, d, active, cohort_size, max_n)
         dd = d[idx]
         last_rate = tox / size
-        rec = np.empty(idx.size, dtype=np.int64)
-        stop = np.zeros(idx.size, dtype=bool)
-        for lo in range(0, idx.size, _CHUNK):
-            part = idx[lo : lo + _CHUNK]
+        # the posterior depends on the counts only: solve each distinct state once
+        states, inverse = np.unique(
+            np.concatenate([n[idx], y[idx]], axis=1), axis=0, return_inverse=True
+        )
+        inverse = inverse.reshape(-1)
+        rec_u = np.empty(states.shape[0], dtype=np.int64)
+        stop_u = np.zeros(states.shape[0], dtype=bool)
+        for lo in range(0, states.shape[0], _CHUNK):
+            part = states[lo : lo + _CHUNK]
             post = crm_posterior_rows(
                 design.skeleton,
-                n[part],
-                y[part],
+                part[:, :n_levels],
+                part[:, n_levels:],
                 target=design.target,
                 prior_var=design.prior_var,
                 points=design.grid_points,
                 overdose=need_tail,
             )
-            rec[lo : lo + part.size] = np.argmin(np.abs(post.ptox - design.target), axis=1)
+            rec_u[lo : lo + part.shape[0]] = np.argmin(np.abs(post.ptox - design.target), axis=1)
             if need_tail:
                 assert design.stop_threshold is not None
-                stop[lo : lo + part.size] = (n[part, 0] >= design.stop_min_n) & (
+                stop_u[lo : lo + part.shape[0]] = (part[:, 0] >= design.stop_min_n) & (
                     post.p_overdose[:, 0] > design.stop_threshold
                 )
+        rec = rec_u[inverse]
+        stop = stop_u[inverse]
         active[idx[stop]] = False
         full = ~stop & (n[idx].sum(axis=1) >= max_n)
         mtd[idx[full]] = rec[full]

@@ -46,6 +46,7 @@ __all__ = [
     "S",
     "decide_interval",
     "eliminated_levels",
+    "elimination_bound",
     "elimination_bounds",
     "overdose_probability",
     "select_mtd_interval",
@@ -93,19 +94,23 @@ def overdose_probability(n: int, dlt: int, target: float) -> float:
     return float(beta_dist.sf(target, dlt + 1, n - dlt + 1))
 
 
-def elimination_bounds(target: float, max_n: int, cutoff: float) -> NDArray[np.int64]:
-    """Smallest DLT count that eliminates a level, for ``n = 0..max_n``.
+def elimination_bound(target: float, n: int, cutoff: float) -> int:
+    """Smallest DLT count among ``n`` patients that eliminates a level.
 
-    ``NO_BOUND`` where no count qualifies or ``n < 3`` (BOIN ``get.boundary``).
+    ``NO_BOUND`` when no count qualifies or ``n < 3`` (BOIN ``get.boundary``).
     """
-    bounds = np.full(max_n + 1, NO_BOUND, dtype=np.int64)
-    for n in range(3, max_n + 1):
-        y = np.arange(1, n + 1)
-        tail = beta_dist.sf(target, y + 1, n - y + 1)
-        hits = np.nonzero(tail > cutoff)[0]
-        if hits.size:
-            bounds[n] = int(y[hits[0]])
-    return bounds
+    if n < 3:
+        return NO_BOUND
+    y = np.arange(1, n + 1)
+    hits = np.nonzero(beta_dist.sf(target, y + 1, n - y + 1) > cutoff)[0]
+    return int(y[hits[0]]) if hits.size else NO_BOUND
+
+
+def elimination_bounds(target: float, max_n: int, cutoff: float) -> NDArray[np.int64]:
+    """:func:`elimination_bound` for ``n = 0..max_n``."""
+    return np.array(
+        [elimination_bound(target, n, cutoff) for n in range(max_n + 1)], dtype=np.int64
+    )
 
 
 def eliminated_levels(rules: IntervalRules, data: DoseData) -> tuple[list[bool], bool]:
@@ -118,7 +123,7 @@ def eliminated_levels(rules: IntervalRules, data: DoseData) -> tuple[list[bool],
     extrasafe_stop = False
     n0, y0 = data.n[0], data.dlt[0]
     if rules.extrasafe and n0 >= 3:
-        bound = elimination_bounds(rules.target, n0, rules.cutoff_eli)[n0]
+        bound = elimination_bound(rules.target, n0, rules.cutoff_eli)
         if bound != NO_BOUND and (
             overdose_probability(n0, y0, rules.target) > rules.cutoff_eli - rules.offset
         ):

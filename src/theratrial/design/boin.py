@@ -36,6 +36,7 @@ from theratrial.design._interval import (
     E,
     S,
     decide_interval,
+    elimination_bound,
     elimination_bounds,
     overdose_probability,
     select_mtd_interval,
@@ -258,7 +259,13 @@ class Boin:
 
     def code(self, n: int, dlt: int) -> int:
         """Decision code E/S/D/DU for ``dlt`` DLTs among ``n`` patients at the current level."""
-        return int(self.code_table(n)[n, dlt])
+        lam_e, lam_d = self.lambdas
+        elim = elimination_bound(self.target, n, self.cutoff_eli)
+        if dlt >= elim:
+            return DU
+        if dlt <= math.floor(lam_e * n):
+            return E
+        return D if dlt >= min(math.ceil(lam_d * n), elim) else S
 
     def rule_evidence(self, n: int, dlt: int) -> dict[str, object]:
         """The boundaries used for ``n`` patients at the current level."""
@@ -271,7 +278,7 @@ class Boin:
             "cutoff_eli": self.cutoff_eli,
         }
         if n > 0:
-            elim = int(elimination_bounds(self.target, n, self.cutoff_eli)[n])
+            elim = elimination_bound(self.target, n, self.cutoff_eli)
             evidence.update(
                 observed_rate=dlt / n,
                 escalate_if_dlt_le=math.floor(lam_e * n),

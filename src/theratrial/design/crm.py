@@ -130,7 +130,7 @@ def crm_posterior_rows(
     )
     slope = np.gradient(dens, step, axis=1)
     cum -= step**2 / 12.0 * (slope - slope[:, :1])
-    norm = cum[:, -1:]
+    norm = cum[:, -1:].copy()
     cum /= norm
     dens_h = dens * step / norm  # h * normalised density: the Hermite slope terms
     pos = np.clip((cut - beta[0]) / step, 0.0, points - 1.0 - 1e-9)

@@ -31,7 +31,7 @@ from theratrial.design._interval import (
     E,
     S,
     decide_interval,
-    elimination_bounds,
+    elimination_bound,
     overdose_probability,
     select_mtd_interval,
 )
@@ -144,7 +144,7 @@ class I3plus3:
             "cutoff_eli": self.cutoff_eli,
         }
         if n > 0:
-            elim = int(elimination_bounds(self.target, n, self.cutoff_eli)[n])
+            elim = elimination_bound(self.target, n, self.cutoff_eli)
             evidence.update(
                 observed_rate=dlt / n,
                 rate_one_dlt_fewer=(dlt - 1) / n if dlt > 0 else None,

@@ -30,7 +30,7 @@ from theratrial.design._interval import (
     E,
     S,
     decide_interval,
-    elimination_bounds,
+    elimination_bound,
     overdose_probability,
     select_mtd_interval,
 )
@@ -180,7 +180,7 @@ class Mtpi2:
         if n > 0:
             upm = self.upm(n, dlt)
             best = int(np.argmax(upm))
-            elim = int(elimination_bounds(self.target, n, self.cutoff_eli)[n])
+            elim = elimination_bound(self.target, n, self.cutoff_eli)
             evidence.update(
                 intervals=self.intervals,
                 upm=tuple(float(u) for u in upm),
