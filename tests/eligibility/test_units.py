@@ -154,3 +154,21 @@ def test_conversion_round_trip_and_linearity(
     there = convert(value, a, b, analyte=analyte)
     assert convert(there, b, a, analyte=analyte) == pytest.approx(value, rel=1e-9)
     assert convert(2 * value, a, b, analyte=analyte) == pytest.approx(2 * there, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (150.0, "K/uL", 150.0),
+        (1500.0, "cells/uL", 1.5),
+        (1500.0, "/mm3", 1.5),
+        (1500.0, "cells/mm³", 1.5),
+    ],
+)
+def test_count_spellings_of_lab_systems(value: float, unit: str, expected: float) -> None:
+    assert convert(value, unit, "10^9/L") == pytest.approx(expected)
+
+
+def test_empty_unit_is_rejected() -> None:
+    with pytest.raises(UnitError, match="empty unit"):
+        convert(1.0, "", "mg/dL")

@@ -42,6 +42,10 @@ _SPELLINGS = (
     (re.compile(r"10\^(\d+)"), r"1e\1 "),
     (re.compile(r"10\*(\d+)"), r"1e\1 "),
     (re.compile(r"\b10[eE](\d+)"), r"1e\1 "),  # LIS spelling 10E9/L = 10^9/L, not 10 x 10^9
+    (re.compile(r"^K/(?=u?L|mm)"), "1e3/"),  # K/uL = 10^3/uL (thousands)
+    (re.compile(r"(?i)^cells\s*/"), "1/"),
+    (re.compile(r"/\s*mm(3|\^3|³)"), "/uL"),  # per cubic millimetre = per microlitre
+    (re.compile(r"^/"), "1/"),
     (re.compile(r"^G/L$"), "1e9/L"),
     (re.compile(r"^T/L$"), "1e12/L"),
     (re.compile(r"(?i)\b(IU|U)(?=/)"), "U"),
@@ -75,6 +79,8 @@ def parse_unit(text: str, *, field: str = "unit") -> pint.Quantity:  # type: ign
     ...
     theratrial.errors.UnitError: field 'labs[0].unit': unknown unit 'mg/dl/x' (fix: ...)
     """
+    if not text.strip():
+        raise UnitError("empty unit", field=field, hint="give the unit, e.g. mg/dL or 10^9/L")
     try:
         quantity = _parse(text)
     except Exception as exc:  # pint raises several unrelated exception types for bad strings
