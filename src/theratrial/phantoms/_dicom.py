@@ -19,6 +19,7 @@ All geometry follows :class:`theratrial.phantoms.grid.Grid`.
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +30,7 @@ from numpy.typing import NDArray
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.tag import Tag
-from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian
 from pydicom.valuerep import format_number_as_ds
 
 from theratrial import __version__
@@ -58,9 +59,23 @@ _ENERGY_WINDOW = {
 }
 
 
+_UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "theratrial.phantoms")
+
+
 def deterministic_uid(*parts: object) -> str:
-    """A UID under 2.25 derived from ``parts`` (same parts, same UID)."""
-    return str(generate_uid(prefix=None, entropy_srcs=[str(p) for p in parts]))
+    """A UID ``2.25.<UUID as integer>`` (PS3.5 B.2) from a name-based UUID of ``parts``.
+
+    Same parts, same UID: a virtual patient is reproducible down to its UIDs.
+
+    Examples
+    --------
+    >>> deterministic_uid("VP-000001", 1, "ct") == deterministic_uid("VP-000001", 1, "ct")
+    True
+    >>> deterministic_uid("a").startswith("2.25.")
+    True
+    """
+    name = "\x1f".join(str(p) for p in parts)
+    return f"2.25.{uuid.uuid5(_UID_NAMESPACE, name).int}"
 
 
 @dataclass(frozen=True, slots=True)
