@@ -58,6 +58,17 @@ ROW_FIELDS = (
     "tumour_to_spleen",
     "krenning_score",
 )
+TABLE_COLUMNS = (
+    ("region", "region"),
+    ("kind", "kind"),
+    ("volume_ml", "mL"),
+    ("mean", "mean"),
+    ("max", "max"),
+    ("peak", "peak"),
+    ("percent_injected_activity", "%IA"),
+    ("tumour_to_liver", "T/L"),
+    ("krenning_score", "Krenning"),
+)
 
 
 def parse_mtv(text: str | None) -> MtvThreshold | None:
@@ -249,10 +260,12 @@ def quantify_command(
             typer.echo(buffer.getvalue(), nl=False)
             return
         table = Table(title=f"{result.quantity} ({result.units}) of {result.modality} series")
-        for name in ROW_FIELDS:
-            table.add_column(name, justify="left" if name in ("region", "kind") else "right")
+        for name, header in TABLE_COLUMNS:
+            table.add_column(
+                header, overflow="fold", justify="left" if name == "region" else "right"
+            )
         for row in rows:
-            table.add_row(*(_fmt(row[name]) for name in ROW_FIELDS))
+            table.add_row(*(_fmt(row[name]) for name, _ in TABLE_COLUMNS))
         console.print(table)
         for note in result.assumptions:
             console.print(f"  - {note}", highlight=False)

@@ -96,6 +96,7 @@ def _read_all(
                 file=path,
                 hint="keep only the image files of the series",
             )
+        _check_pixel_length(ds, path)
         uid = get_str(ds, "SOPInstanceUID") or str(path)
         if uid in seen:
             notes.append(f"file {path.name} repeats SOP Instance UID of {seen[uid].name}; ignored")
@@ -106,6 +107,29 @@ def _read_all(
         if progress is not None:
             progress(number, len(files))
     return datasets, kept, notes
+
+
+def _check_pixel_length(ds: Dataset, path: Path) -> None:
+    """Refuse a file whose uncompressed pixel data is shorter than its matrix needs."""
+    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    if syntax is None or syntax.is_compressed:
+        return
+    try:
+        expected = (
+            int(ds.Rows) * int(ds.Columns) * int(ds.get("SamplesPerPixel", 1) or 1)
+            * int(ds.get("NumberOfFrames", 1) or 1) * int(ds.BitsAllocated) // 8
+        )  # fmt: skip
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise DicomError(
+            "image matrix attributes are missing", file=path, field="Rows (0028,0010)"
+        ) from exc
+    if len(ds.PixelData) < expected:
+        raise DicomError(
+            f"pixel data is truncated ({len(ds.PixelData)} of {expected} bytes)",
+            file=path,
+            field="PixelData (7FE0,0010)",
+            hint="the file is corrupt: re-export it",
+        )
 
 
 def assemble_slices(

@@ -93,11 +93,13 @@ def _aligned(contours_idx: list[NDArray[np.float64]], grid: Grid) -> NDArray[np.
     planes = np.array([float(np.mean(c[:, 2])) for c in contours_idx])
     unique = np.unique(np.round(planes, 3))
     gap = float(np.median(np.diff(unique))) if unique.size > 1 else 1.0
-    half = max(gap, 1.0) / 2.0 + 1e-6
+    half, eps = max(gap, 1.0) / 2.0, 1e-4
     for z in range(nz):
-        nearest = unique[int(np.argmin(np.abs(unique - z)))]
-        if abs(nearest - z) > half:
+        # the slab of plane p is [p - half, p + half): each slice belongs to one plane
+        index = int(np.searchsorted(unique, z + half + eps, side="right")) - 1
+        if index < 0 or z >= unique[index] + half - eps:
             continue
+        nearest = unique[index]
         layer = np.zeros((ny, nx), dtype=bool)
         for contour, plane in zip(contours_idx, planes, strict=True):
             if abs(round(plane, 3) - nearest) > 1e-6:

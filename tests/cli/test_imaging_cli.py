@@ -1,0 +1,204 @@
+"""The imaging commands: suv, quantify, ls; their JSON, CSV, MIP and bad-input handling.
+
+Bad inputs are made by copying one reference DRO series into a temporary folder and
+editing one header attribute; nothing is written into the repository.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+import SimpleITK as sitk  # noqa: N813
+from typer.testing import CliRunner
+
+from theratrial.cli.main import app
+
+runner = CliRunner()
+SUV_KEYS = {
+    "series_uid", "suv_type", "units", "roi", "volume_ml", "min", "max", "mean", "median",
+    "sd", "peak", "assumptions",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def dro(shared_data: Path) -> Path:
+    path = shared_data / "suv-dro"
+    if not path.is_dir():
+        pytest.skip("suv-dro reference data absent")
+    return path
+
+
+def _edited_copy(source: Path, target: Path, edit: Callable[[pydicom.Dataset], None]) -> Path:
+    target.mkdir(parents=True)
+    for file in sorted(source.iterdir()):
+        ds = pydicom.dcmread(file)
+        edit(ds)
+        ds.save_as(target / file.name)
+    return target
+
+
+def _error_line(result) -> str:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    return " ".join(lines)
+
+
+def test_suv_json_on_a_dro(dro: Path) -> None:
+    result = runner.invoke(
+        app, ["suv", str(dro / "DRO_3_2" / "PT"), "--mask", str(dro / "DRO_3_2" / "RS"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == SUV_KEYS
+    assert (data["suv_type"], data["units"], data["roi"]) == ("bw", "g/mL", "region_1")
+    assert data["min"] == pytest.approx(0.2, rel=0.005)
+    assert data["median"] == pytest.approx(1.0, rel=0.005)
+    assert data["max"] == pytest.approx(4.0, rel=0.005)
+    assert any("Frame Reference Time" in a for a in data["assumptions"])
+
+
+@pytest.mark.parametrize(("suv", "stored"), [(None, "bsa"), ("bw", "bw")])
+def test_suv_type_as_stored_or_converted(dro: Path, suv: str | None, stored: str) -> None:
+    args = ["suv", str(dro / "DRO_2_3" / "PT"), "--mask"]
+    args += [str(dro / "DRO_2_3" / "mask" / "DRO_mask.nii.gz"), "--json"]
+    result = runner.invoke(app, args + (["--suv", suv] if suv else []))
+    data = json.loads(result.stdout)
+    assert data["suv_type"] == stored
+    assert data["units"] == ("cm2/mL" if stored == "bsa" else "g/mL")
+
+
+def test_suv_table_and_mip(dro: Path, tmp_path: Path) -> None:
+    png = tmp_path / "mip.png"
+    result = runner.invoke(
+        app,
+        ["suv", str(dro / "DRO_0_0" / "PT"), "--mask", str(dro / "DRO_0_0" / "RS"),
+         "--suv", "lbm-janma", "--mip", str(png)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "SUVlbm-janma" in result.output
+    assert "Janmahasatian" in result.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_unknown_suv_type_is_a_clear_error(dro: Path) -> None:
+    args = ["suv", str(dro / "DRO_0_0" / "PT"), "--mask", str(dro / "DRO_0_0" / "RS")]
+    line = _error_line(runner.invoke(app, [*args, "--suv", "lbm"]))
+    assert "--suv" in line
+    assert "lbm-janma" in line
+
+
+def _drop_weight(ds: pydicom.Dataset) -> None:
+    del ds.PatientWeight
+
+
+def _zero_dose(ds: pydicom.Dataset) -> None:
+    ds.RadiopharmaceuticalInformationSequence[0].RadionuclideTotalDose = 0
+
+
+def _no_injection_time(ds: pydicom.Dataset) -> None:
+    item = ds.RadiopharmaceuticalInformationSequence[0]
+    del item.RadiopharmaceuticalStartTime
+    del item.RadiopharmaceuticalStartDateTime
+
+
+def _other_frame(ds: pydicom.Dataset) -> None:
+    ds.FrameOfReferenceUID = "1.2.826.0.1.3680043.8.498.999"
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (_drop_weight, ["PatientWeight (0010,1030)", "weight"]),
+        (_zero_dose, ["RadionuclideTotalDose (0018,1074)", "dose is 0"]),
+        (_no_injection_time, ["RadiopharmaceuticalStartTime (0018,1072)", "injection time"]),
+        (_other_frame, ["FrameOfReferenceUID (0020,0052)", "RS_dro_0_0.dcm"]),
+    ],
+)
+def test_bad_headers_give_one_line_naming_file_and_tag(
+    dro: Path, tmp_path: Path, edit, words: list[str]
+) -> None:
+    series = _edited_copy(dro / "DRO_0_0" / "PT", tmp_path / "PT", edit)
+    rs = dro / "DRO_0_0" / "RS" / "RS_dro_0_0.dcm"
+    line = _error_line(runner.invoke(app, ["suv", str(series), "--mask", str(rs), "--json"]))
+    assert line.startswith("error:")
+    for word in words:
+        assert word in line
+
+
+def test_corrupt_file_is_named(dro: Path, tmp_path: Path) -> None:
+    series = tmp_path / "PT"
+    shutil.copytree(dro / "DRO_0_0" / "PT", series)
+    victim = sorted(series.iterdir())[3]
+    victim.write_bytes(victim.read_bytes()[:2000])
+    mask = dro / "DRO_0_0" / "RS"
+    line = _error_line(runner.invoke(app, ["suv", str(series), "--mask", str(mask)]))
+    assert victim.name in line
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    line = _error_line(runner.invoke(app, ["ls", str(tmp_path / "absent")]))
+    assert "not found" in line
+
+
+def _study(dro: Path, tmp_path: Path) -> tuple[Path, Path]:
+    study = tmp_path / "study"
+    shutil.copytree(dro / "DRO_0_0" / "PT", study / "PT")
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    nifti = sitk.ReadImage(str(dro / "DRO_0_0" / "mask" / "DRO_mask.nii.gz"))
+    array = sitk.GetArrayFromImage(nifti)
+    for name, box in (("liver", np.s_[:, :, :128]), ("lesion_01", np.s_[:, :, 128:])):
+        part = np.zeros_like(array)
+        part[box] = array[box]
+        image = sitk.GetImageFromArray(part)
+        image.CopyInformation(nifti)
+        sitk.WriteImage(image, str(masks / f"{name}.nii.gz"))
+    return study, masks
+
+
+def test_quantify_json_and_csv(dro: Path, tmp_path: Path) -> None:
+    study, masks = _study(dro, tmp_path)
+    result = runner.invoke(app, ["quantify", str(study), "--masks", str(masks), "--json",
+                                 "--mtv", "41%"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["modality"], data["quantity"], data["units"]) == ("PT", "SUVbw", "g/mL")
+    rows = {row["region"]: row for row in data["rows"]}
+    assert rows["liver"]["kind"] == "organ"
+    assert rows["lesion_01"]["kind"] == "lesion"
+    assert rows["lesion_01"]["mtv_threshold"] == pytest.approx(0.41 * rows["lesion_01"]["max"])
+    assert rows["lesion_01"]["krenning_score"] in (1, 2, 3, 4)
+    assert rows["liver"]["percent_injected_activity"] > 0
+    assert data["liver_mean"] == pytest.approx(rows["liver"]["mean"])
+    csv_result = runner.invoke(app, ["quantify", str(study), "--masks", str(masks), "--csv"])
+    table = list(csv.DictReader(io.StringIO(csv_result.stdout)))
+    assert [r["region"] for r in table] == ["liver", "lesion_01"]
+    assert float(table[0]["mean"]) == pytest.approx(rows["liver"]["mean"])
+
+
+def test_quantify_table_and_mip(dro: Path, tmp_path: Path) -> None:
+    study, masks = _study(dro, tmp_path)
+    png = tmp_path / "q.png"
+    result = runner.invoke(app, ["quantify", str(study), "--masks", str(masks), "--mip", str(png)])
+    assert result.exit_code == 0, result.output
+    assert "lesion_01" in result.output
+    assert png.exists()
+
+
+def test_ls_lists_series(dro: Path) -> None:
+    result = runner.invoke(app, ["ls", str(dro / "DRO_0_0"), "--json"])
+    data = json.loads(result.stdout)
+    assert sorted(s["modality"] for s in data["series"]) == ["PT", "RTSTRUCT"]
+    assert data["nifti"][0].endswith("DRO_mask.nii.gz")
+    table = runner.invoke(app, ["ls", str(dro / "DRO_0_0")])
+    assert table.exit_code == 0
+    assert "RTSTRUCT" in table.output

@@ -1,0 +1,67 @@
+"""Series discovery: any layout, any order, mixed series, non-image and non-DICOM files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from theratrial.errors import DicomError
+from theratrial.imaging.series import discover, scan_folder, single_image_series
+
+
+def test_mixed_folder_is_split_into_series(tmp_path: Path, series_writer, rtstruct_writer) -> None:
+    pet = series_writer(tmp_path / "a", np.ones((3, 4, 4)) * 100.0)
+    ct = series_writer(tmp_path / "b", np.zeros((5, 4, 4)), modality="CT")
+    mixed = tmp_path / "mixed" / "deep"
+    mixed.mkdir(parents=True)
+    for index, path in enumerate([*pet, *ct]):
+        shutil.move(path, mixed / f"{index:02d}_{path.name}")
+    rtstruct_writer(tmp_path / "rs.dcm", {"liver": []}, frame_of_reference_uid="1.2.3")
+    (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / "broken.dcm").write_bytes(b"DICM" + bytes(range(200)))
+    inventory = scan_folder(tmp_path)
+    kinds = sorted((s.modality, s.kind, len(s.files)) for s in inventory.series)
+    assert kinds == [("CT", "image", 5), ("PT", "image", 3), ("RTSTRUCT", "rtstruct", 1)]
+    assert {f.path.name for f in inventory.skipped} == {"notes.txt", "broken.dcm"}
+    assert all(f.reason for f in inventory.skipped)
+    assert len(inventory.images()) == 2
+    assert {s.series_uid for s in discover(tmp_path)} == {s.series_uid for s in inventory.series}
+
+
+def test_series_ref_knows_its_folder_and_frames(tmp_path: Path, series_writer) -> None:
+    series_writer(tmp_path / "pet", np.ones((4, 3, 3)))
+    (ref,) = scan_folder(tmp_path).series
+    assert ref.folder == tmp_path / "pet"
+    assert ref.n_frames == 4
+    assert ref.frame_of_reference_uid
+
+
+def test_nifti_files_are_listed(tmp_path: Path) -> None:
+    (tmp_path / "liver.nii.gz").write_bytes(b"")
+    assert scan_folder(tmp_path).nifti == (tmp_path / "liver.nii.gz",)
+
+
+def test_one_image_series_is_required_for_a_folder(tmp_path: Path, series_writer) -> None:
+    with pytest.raises(DicomError, match="no DICOM image series"):
+        single_image_series(tmp_path)
+    series_writer(tmp_path / "a", np.ones((2, 2, 2)))
+    series_writer(tmp_path / "b", np.ones((2, 2, 2)), modality="CT")
+    with pytest.raises(DicomError, match="2 image series") as info:
+        single_image_series(tmp_path)
+    assert info.value.hint
+
+
+def test_missing_folder_raises_file_not_found(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        scan_folder(tmp_path / "absent")
+
+
+def test_dro_folder_holds_17_pet_series_with_masks(dro_dir: Path) -> None:
+    inventory = scan_folder(dro_dir)
+    assert sum(s.modality == "PT" for s in inventory.series) == 17
+    assert sum(s.kind == "rtstruct" for s in inventory.series) == 17
+    assert len(inventory.nifti) == 17
+    assert {f.path.name for f in inventory.skipped} == {"DRO_list.csv", "license.txt"}
