@@ -1,0 +1,64 @@
+"""Treatment planning: activity prescription, dispensing, cycle schedule, organ-limit gating.
+
+Reads the protocol objects of :mod:`theratrial.protocol` (dosing, schedule, organ limits)
+and the dosimetry of :mod:`theratrial.dosimetry`. Pure: no database, no printing.
+
+Public API
+----------
+Prescription
+    ``prescribe_activity(protocol, *, level_id=None, weight_kg=None)`` -> ``Prescription``
+    (fixed GBq or kBq/kg x weight); ``dose_level(protocol, level_id)``.
+Dispensing
+    ``dispensing_activity(activity_mbq, *, nuclide, administration_time, calibration_time)``
+    -> ``DispensingOrder``; ``net_administered_activity_mbq(...)``.
+Schedule
+    ``cycle_schedule(schedule, *, first_cycle, given=())`` -> ``CycleWindow`` per cycle;
+    ``next_cycle_window(schedule, *, previous, cycle)``.
+Planning
+    ``CycleDose`` (one organ, one cycle), ``cycle_dose_from_region(region_dose, ...)``,
+    ``cumulative_doses(history)`` -> ``OrganTotal`` per organ, ``active_limits(protocol,
+    *, risk_factors)``, ``plan_next_cycle(protocol, history, ...)`` -> ``NextCyclePlan``
+    (largest activity under every limit, reduction, stop), ``organ_of(region)``.
+"""
+
+from __future__ import annotations
+
+from theratrial.treatment.dispensing import (
+    DispensingOrder,
+    dispensing_activity,
+    net_administered_activity_mbq,
+)
+from theratrial.treatment.planning import (
+    CycleDose,
+    LimitCheck,
+    NextCyclePlan,
+    OrganTotal,
+    active_limits,
+    cumulative_doses,
+    cycle_dose_from_region,
+    organ_of,
+    plan_next_cycle,
+)
+from theratrial.treatment.prescription import Prescription, dose_level, prescribe_activity
+from theratrial.treatment.schedule import CycleWindow, cycle_schedule, next_cycle_window
+
+__all__ = [
+    "CycleDose",
+    "CycleWindow",
+    "DispensingOrder",
+    "LimitCheck",
+    "NextCyclePlan",
+    "OrganTotal",
+    "Prescription",
+    "active_limits",
+    "cumulative_doses",
+    "cycle_dose_from_region",
+    "cycle_schedule",
+    "dispensing_activity",
+    "dose_level",
+    "net_administered_activity_mbq",
+    "next_cycle_window",
+    "organ_of",
+    "plan_next_cycle",
+    "prescribe_activity",
+]

@@ -1,0 +1,19 @@
+"""The public API of theratrial.treatment is pinned."""
+
+from __future__ import annotations
+
+import theratrial.treatment as treatment
+
+
+def test_export_list_is_pinned() -> None:
+    assert sorted(treatment.__all__) == sorted(
+        [
+            "CycleDose", "CycleWindow", "DispensingOrder", "LimitCheck", "NextCyclePlan",
+            "OrganTotal", "Prescription", "active_limits", "cumulative_doses",
+            "cycle_dose_from_region", "cycle_schedule", "dispensing_activity", "dose_level",
+            "net_administered_activity_mbq", "next_cycle_window", "organ_of",
+            "plan_next_cycle", "prescribe_activity",
+        ]
+    )  # fmt: skip
+    for name in treatment.__all__:
+        assert hasattr(treatment, name), name
