@@ -131,9 +131,10 @@ def select_targets(
 ) -> BaselineSelection:
     """Fix the target and non-target lesions of a baseline time point.
 
-    When any baseline lesion carries a ``target`` flag, the input's choice is kept
-    (deviations from the rules become warnings); otherwise the targets are chosen by the
-    rules in the module docstring.
+    When any baseline lesion is flagged ``target: true``, the input's choice is kept
+    (unflagged lesions are non-targets; deviations from the rules become warnings);
+    otherwise the targets are chosen by the rules in the module docstring among the
+    lesions not flagged ``target: false``.
 
     Parameters
     ----------
@@ -177,7 +178,7 @@ def select_targets(
             hint="RECIST needs at least one lesion at baseline; check the first time point",
         )
     warnings: list[str] = []
-    flagged = any(les.target is not None for les in baseline.lesions)
+    flagged = any(les.target is True for les in baseline.lesions)
     if flagged:
         targets = [les for les in baseline.lesions if les.target]
         for les in targets:
@@ -201,7 +202,7 @@ def select_targets(
             warnings.append("no target lesion: non-target disease only")
         target_ids = [les.lesion_id for les in targets]
     else:
-        measurable = [les for les in present if is_measurable(les)]
+        measurable = [les for les in present if is_measurable(les) and les.target is not False]
         chosen = _rule_selection(measurable, max_targets=max_targets, max_per_organ=max_per_organ)
         target_ids = [les.lesion_id for les in chosen]
         targets = chosen
