@@ -262,7 +262,7 @@ def test_bad_options_exit_2_with_one_line(args: list[str], message: str) -> None
     [
         ("level,n,dlt\n120,-6,0\n", ":2: field 'n'"),
         ("level,n,dlt\n120,3,4\n", ":2: field 'dlt'"),
-        ("level,n,dlt\n100,3,0\n", "not one of --levels"),
+        ("level,n,dlt\n100,3,0\n", "not one of the dose levels"),
         ("level,n\n120,3\n", "missing column 'dlt'"),
         ("level,n,dlt\n120,three,0\n", "not a number"),
     ],

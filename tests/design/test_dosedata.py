@@ -34,3 +34,13 @@ def test_index_of_unknown_level_names_the_known_ones() -> None:
 def test_with_cohort_adds_counts() -> None:
     data = DoseData.empty((60, 90)).with_cohort(0, 3, 1).with_cohort(0, 3, 0)
     assert (data.n, data.dlt, data.total_n, data.total_dlt) == ((6, 0), (1, 0), 6, 1)
+
+
+def test_read_dose_data_sums_cohort_rows(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from theratrial.design import read_dose_data
+
+    path = tmp_path / "DLT.csv"
+    path.write_text("Level,N,DLT,comment\n90,3,0,a\n120,3,1,b\n120,3,1,c\n", encoding="utf-8")
+    data = read_dose_data(path, levels=[60, 90, 120])
+    assert (data.n, data.dlt) == ((0, 3, 6), (0, 0, 2))
+    assert read_dose_data(path).levels == (90.0, 120.0)

@@ -41,6 +41,7 @@ def test_public_names() -> None:
             "infer_current_index",
             "mtpi2_intervals",
             "pava",
+            "read_dose_data",
             "select_isotonic",
             "simulate",
             "split_by_cohort",

@@ -6,7 +6,6 @@ Rich table or (``--json``) the JSON shapes documented on each command.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +25,10 @@ from theratrial.design import (
     OperatingCharacteristics,
     create_design,
     decision_table,
+    read_dose_data,
     simulate,
 )
-from theratrial.errors import ParameterError, TableError
+from theratrial.errors import ParameterError
 
 __all__ = ["register"]
 
@@ -87,74 +87,6 @@ def _build(
         extrasafe=extrasafe,
         deescalation=deescalation,
     )
-
-
-def _read_counts(path: Path) -> dict[float, tuple[int, int]]:
-    """Read ``level,n,dlt`` rows; repeated levels (one row per cohort) are summed."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
-        for column in ("level", "n", "dlt"):
-            if column not in header:
-                raise TableError(
-                    f"missing column '{column}'",
-                    file=path,
-                    field=column,
-                    hint="the file needs the header level,n,dlt",
-                )
-        counts: dict[float, tuple[int, int]] = {}
-        for line, row in enumerate(reader, start=2):
-            values: dict[str, float] = {}
-            for column in ("level", "n", "dlt"):
-                raw = (row.get(header[column]) or "").strip()
-                try:
-                    values[column] = float(raw)
-                except ValueError:
-                    raise TableError(
-                        f"{raw!r} is not a number", file=path, line=line, field=column
-                    ) from None
-            n, dlt = values["n"], values["dlt"]
-            for column, value in (("n", n), ("dlt", dlt)):
-                if value < 0 or not value.is_integer():
-                    raise TableError(
-                        f"{value:g} is not a count",
-                        file=path,
-                        line=line,
-                        field=column,
-                        hint="counts are whole numbers >= 0",
-                    )
-            if dlt > n:
-                raise TableError(
-                    f"{dlt:g} DLTs among {n:g} patients",
-                    file=path,
-                    line=line,
-                    field="dlt",
-                    hint="the DLT count cannot exceed the number of patients",
-                )
-            old = counts.get(values["level"], (0, 0))
-            counts[values["level"]] = (old[0] + int(n), old[1] + int(dlt))
-    return counts
-
-
-def _dose_data(path: Path, levels: list[float] | None) -> DoseData:
-    counts = _read_counts(path)
-    level_values = sorted(counts) if levels is None else levels
-    data = DoseData.empty(level_values)
-    n = [0] * data.n_levels
-    y = [0] * data.n_levels
-    for level, (m, k) in counts.items():
-        try:
-            i = data.index_of(level)
-        except ParameterError:
-            known = ", ".join(f"{v:g}" for v in data.levels)
-            raise TableError(
-                f"level {level:g} is not one of --levels ({known})",
-                file=path,
-                field="level",
-                hint="use the dose levels given with --levels",
-            ) from None
-        n[i], y[i] = m, k
-    return DoseData(data.levels, n=tuple(n), dlt=tuple(y))
 
 
 def _next_json(decision: Decision, data: DoseData, start: float, unit: str) -> dict[str, Any]:
@@ -386,7 +318,7 @@ def next_command(
             deescalation,
         )
         level_values = None if levels is None else _floats(levels, "--levels")
-        data = _dose_data(data_file, level_values)
+        data = read_dose_data(data_file, levels=level_values)
         start_level = data.levels[0] if start is None else data.levels[data.index_of(start)]
         if isinstance(built, Crm):
             last = None

@@ -30,7 +30,7 @@ from theratrial.design.decision import (
     MtdSelection,
     infer_current_index,
 )
-from theratrial.design.dosedata import DoseData
+from theratrial.design.dosedata import DoseData, read_dose_data
 from theratrial.design.factory import DESIGN_NAMES, canonical_name, create_design
 from theratrial.design.i3plus3 import I3plus3
 from theratrial.design.isotonic import pava, select_isotonic
@@ -77,6 +77,7 @@ __all__ = [
     "infer_current_index",
     "mtpi2_intervals",
     "pava",
+    "read_dose_data",
     "select_isotonic",
     "simulate",
     "split_by_cohort",

@@ -11,18 +11,20 @@ J R Stat Soc C 2015;64:507-523 (notation ``n_j``, ``y_j`` per dose level ``j``).
 
 from __future__ import annotations
 
+import csv
 import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
 from theratrial.design._checks import check_count
-from theratrial.errors import ParameterError
+from theratrial.errors import ParameterError, TableError
 
-__all__ = ["DoseData"]
+__all__ = ["DoseData", "read_dose_data"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,3 +155,102 @@ class DoseData:
         new_n[index] += n
         new_y[index] += dlt
         return DoseData(self.levels, n=tuple(new_n), dlt=tuple(new_y))
+
+
+def _read_counts(path: Path) -> dict[float, tuple[int, int]]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        header = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
+        for column in ("level", "n", "dlt"):
+            if column not in header:
+                raise TableError(
+                    f"missing column '{column}'",
+                    file=path,
+                    field=column,
+                    hint="the file needs the header level,n,dlt",
+                )
+        counts: dict[float, tuple[int, int]] = {}
+        for line, row in enumerate(reader, start=2):
+            values: dict[str, float] = {}
+            for column in ("level", "n", "dlt"):
+                raw = (row.get(header[column]) or "").strip()
+                try:
+                    values[column] = float(raw)
+                except ValueError:
+                    raise TableError(
+                        f"{raw!r} is not a number", file=path, line=line, field=column
+                    ) from None
+            for column in ("n", "dlt"):
+                value = values[column]
+                if not math.isfinite(value) or value < 0 or not value.is_integer():
+                    raise TableError(
+                        f"{value:g} is not a count",
+                        file=path,
+                        line=line,
+                        field=column,
+                        hint="counts are whole numbers >= 0",
+                    )
+            n, dlt = int(values["n"]), int(values["dlt"])
+            if dlt > n:
+                raise TableError(
+                    f"{dlt} DLTs among {n} patients",
+                    file=path,
+                    line=line,
+                    field="dlt",
+                    hint="the DLT count cannot exceed the number of patients",
+                )
+            old = counts.get(values["level"], (0, 0))
+            counts[values["level"]] = (old[0] + n, old[1] + dlt)
+    return counts
+
+
+def read_dose_data(path: str | Path, *, levels: Sequence[float] | None = None) -> DoseData:
+    """Read per-level counts from a CSV file with the columns ``level,n,dlt``.
+
+    Rows of the same level are added (a file may list one row per cohort). Levels absent
+    from the file have no patients.
+
+    Parameters
+    ----------
+    path
+        CSV file; header ``level,n,dlt`` (any case, other columns ignored).
+    levels
+        All dose levels of the trial; default the levels in the file.
+
+    Raises
+    ------
+    TableError
+        A missing column, a value that is not a count (row and column named), more DLTs
+        than patients, or a level not among ``levels``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     csv_file = Path(tmp) / "DLT.csv"
+    ...     _ = csv_file.write_text("level,n,dlt\\n120,3,1\\n120,3,0\\n")
+    ...     read_dose_data(csv_file, levels=[60, 90, 120])
+    DoseData(levels=(60.0, 90.0, 120.0), n=(0, 0, 6), dlt=(0, 0, 1))
+    """
+    path = Path(path)
+    counts = _read_counts(path)
+    if levels is None and not counts:
+        raise TableError(
+            "no rows", file=path, hint="add one row per dose level, or give the levels"
+        )
+    data = DoseData.empty(sorted(counts) if levels is None else levels)
+    n = [0] * data.n_levels
+    y = [0] * data.n_levels
+    for level, (m, k) in counts.items():
+        try:
+            i = data.index_of(level)
+        except ParameterError:
+            known = ", ".join(f"{v:g}" for v in data.levels)
+            raise TableError(
+                f"level {level:g} is not one of the dose levels ({known})",
+                file=path,
+                field="level",
+                hint="use the dose levels of the trial (--levels)",
+            ) from None
+        n[i], y[i] = m, k
+    return DoseData(data.levels, n=tuple(n), dlt=tuple(y))
