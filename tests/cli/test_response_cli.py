@@ -369,6 +369,59 @@ def test_model_patients_landmark(tmp_path: Path) -> None:
     assert out["method"] == "glm"
 
 
+def test_model_repeated_predictor_options_and_patient_id_column(tmp_path: Path) -> None:
+    path = _lesions(tmp_path)
+    frame = pd.read_csv(path).rename(columns={"patient": "patient_id"})
+    frame.to_csv(path, index=False)
+    args = [
+        "model",
+        "lesions",
+        str(path),
+        "--outcome",
+        "change_pct",
+        "--predictor",
+        "dose_gy",
+        "--predictor",
+        "ga68_suvmax",
+        "--bootstrap",
+        "0",
+        "--folds",
+        "2",
+        "--json",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["predictors"] == ["dose_gy", "ga68_suvmax"]
+    assert out["n_patients"] == 30
+
+
+def test_repeatability_with_lesion_matching(tmp_path: Path) -> None:
+    rows = [
+        ("S1", "a", 1, 10.0, 0.0),
+        ("S1", "b", 1, 20.0, 50.0),
+        ("S1", "x", 2, 19.0, 50.9),
+        ("S1", "y", 2, 10.4, 1.0),
+        ("S2", "a", 1, 12.0, 0.0),
+        ("S2", "b", 1, 25.0, 50.0),
+        ("S2", "x", 2, 12.5, 0.5),
+        ("S2", "y", 2, 24.0, 49.5),
+    ]
+    frame = pd.DataFrame(rows, columns=["subject", "region", "scan", "value", "x_mm"])
+    frame = frame.assign(y_mm=0.0, z_mm=0.0)
+    path = tmp_path / "lesions.csv"
+    frame.to_csv(path, index=False)
+    result = runner.invoke(
+        app, ["repeatability", str(path), "--match-tolerance", "5", "--no-groups", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["n_targets"] == 4
+    assert out["unmatched_lesions"] == []
+    # pairs by position: S1 a-y, b-x; S2 a-x, b-y (labels alone would pair nothing)
+    assert out["overall"]["mean_difference"] == pytest.approx((0.4 - 1.0 + 0.5 - 1.0) / 4)
+
+
 def test_model_patients_needs_an_outcome(tmp_path: Path) -> None:
     path = _write(tmp_path, "p.csv", "patient,dose_gy\nA,1\n")
     result = runner.invoke(app, ["model", "patients", str(path), "--predictors", "dose_gy"])

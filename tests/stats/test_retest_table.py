@@ -141,3 +141,51 @@ def test_small_groups_are_reported_not_fitted() -> None:
     y = next(g for g in report.groups if g.group == "y")
     assert y.result is None
     assert y.note == "fewer than 2 targets"
+
+
+def test_lesions_matched_by_position_between_scans() -> None:
+    rows = []
+    rng = np.random.default_rng(0)
+    for s in range(4):
+        centres = rng.uniform(-100, 100, size=(3, 3))
+        for scan in (1, 2):
+            shift = rng.normal(0, 1.0, size=(3, 3))
+            labels = ["a", "b", "c"] if scan == 1 else ["c", "a", "b"]  # labels differ by scan
+            for j in range(3):
+                x, y, z = centres[j] + (shift[j] if scan == 2 else 0)
+                rows.append(
+                    {
+                        "subject": f"S{s}",
+                        "region": labels[j],
+                        "scan": scan,
+                        "value": 10.0 * (j + 1) + rng.normal(0, 0.2),
+                        "x_mm": x,
+                        "y_mm": y,
+                        "z_mm": z,
+                    }
+                )
+        if s == 0:  # a lesion seen on the retest only
+            rows.append(
+                {
+                    "subject": "S0",
+                    "region": "d",
+                    "scan": 2,
+                    "value": 5.0,
+                    "x_mm": 500.0,
+                    "y_mm": 0.0,
+                    "z_mm": 0.0,
+                }
+            )
+    frame = pd.DataFrame(rows)
+    report = repeatability_from_table(frame, group_by=None, match_tolerance_mm=5.0)
+    assert report.n_targets == 12
+    assert report.unmatched_lesions == ("S0/d@2",)
+    assert report.overall.wsd < 0.5  # correct pairs: only the 0.2 noise remains
+    unmatched = repeatability_from_table(frame[frame["region"] != "d"], group_by=None)
+    assert unmatched.overall.wsd > 3.0  # pairing by label alone mixes lesions
+
+
+def test_matching_needs_position_columns() -> None:
+    frame = pd.DataFrame({"subject": ["a"], "region": ["x"], "scan": [1], "value": [1.0]})
+    with pytest.raises(TableError, match="missing columns for lesion matching"):
+        repeatability_from_table(frame, match_tolerance_mm=5.0)

@@ -265,6 +265,11 @@ def repeatability_command(
         False, "--drop-incomplete", help="Leave out targets with a missing scan."
     ),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level."),
+    match_tolerance: float | None = typer.Option(
+        None,
+        "--match-tolerance",
+        help="Match lesions between scans by position (columns x_mm,y_mm,z_mm) within MM.",
+    ),
     as_json: bool = _JSON,
     figures: Path | None = _FIG,
 ) -> None:
@@ -282,6 +287,7 @@ def repeatability_command(
             group_by=None if no_groups else (group_by or region),
             drop_incomplete=drop_incomplete,
             confidence=confidence,
+            match_tolerance_mm=match_tolerance,
         )
         written: list[Path] = []
         if figures is not None:
@@ -301,6 +307,7 @@ def repeatability_command(
                     "k_repeats": report.k_repeats,
                     "group_by": report.group_by,
                     "dropped_targets": list(report.dropped_targets),
+                    "unmatched_lesions": list(report.unmatched_lesions),
                     "overall": _repeatability_json(report.overall),
                     "groups": [
                         {
@@ -485,7 +492,10 @@ def _model_table(analysis: Any) -> None:
 
 
 _OUTCOME = typer.Option(None, "--outcome", help="Outcome column.")
-_PREDICTORS = typer.Option(..., "--predictors", help="Predictor columns, comma-separated.")
+_PREDICTORS = typer.Option(
+    ..., "--predictors", "--predictor", help="Predictor columns, comma-separated (repeatable)."
+)
+_PATIENT_COLUMNS = ("patient", "patient_id", "subject", "subject_id")
 _THRESHOLD = typer.Option(None, "--threshold", help="Responder when outcome <= THRESHOLD.")
 _ABOVE = typer.Option(False, "--above", help="Responder when outcome >= THRESHOLD instead.")
 _POSITIVE = typer.Option(None, "--positive", help="Labels counted as 1, e.g. CR,PR.")
@@ -493,6 +503,13 @@ _STD = typer.Option(False, "--standardize", help="Effects per SD of each predict
 _BOOT = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap replicates for AUC CIs.")
 _FOLDS = typer.Option(5, "--folds", min=2, help="Cross-validation folds.")
 _SEED = typer.Option(0, "--seed", help="Random seed (bootstrap, folds).")
+
+
+def _patient_column(frame: Any, given: str | None) -> str:
+    if given is not None:
+        return given
+    names = {str(c).strip().lower() for c in frame.columns}
+    return next((c for c in _PATIENT_COLUMNS if c in names), "patient")
 
 
 def _run_model(as_json: bool, figures: Path | None, fit: Callable[[Any], Any]) -> None:
@@ -510,8 +527,10 @@ def _run_model(as_json: bool, figures: Path | None, fit: Callable[[Any], Any]) -
 def model_lesions_command(
     data: Path = typer.Argument(..., help="CSV, one row per lesion."),
     outcome: str = typer.Option(..., "--outcome", help="Outcome column (e.g. change_pct)."),
-    predictors: str = _PREDICTORS,
-    patient: str = typer.Option("patient", "--patient", help="Patient id column (cluster)."),
+    predictors: list[str] = _PREDICTORS,
+    patient: str | None = typer.Option(
+        None, "--patient", help="Patient id column (default: patient, patient_id or subject)."
+    ),
     threshold: float | None = _THRESHOLD,
     above: bool = _ABOVE,
     positive: str | None = _POSITIVE,
@@ -540,8 +559,8 @@ def model_lesions_command(
             lambda progress: analyse_lesions(
                 frame,
                 outcome=outcome,
-                predictors=_csv_list(predictors, "--predictors"),
-                patient=patient,
+                predictors=_csv_list(",".join(predictors), "--predictors"),
+                patient=_patient_column(frame, patient),
                 threshold=threshold,
                 below=not above,
                 positive_labels=_csv_list(positive, "--positive"),
@@ -557,9 +576,11 @@ def model_lesions_command(
 
 def model_patients_command(
     data: Path = typer.Argument(..., help="CSV, one row per patient (or per lesion)."),
-    predictors: str = _PREDICTORS,
+    predictors: list[str] = _PREDICTORS,
     outcome: str | None = _OUTCOME,
-    patient: str = typer.Option("patient", "--patient", help="Patient id column."),
+    patient: str | None = typer.Option(
+        None, "--patient", help="Patient id column (default: patient, patient_id or subject)."
+    ),
     threshold: float | None = _THRESHOLD,
     above: bool = _ABOVE,
     positive: str | None = _POSITIVE,
@@ -589,9 +610,9 @@ def model_patients_command(
             figures,
             lambda progress: analyse_patients(
                 frame,
-                predictors=_csv_list(predictors, "--predictors"),
+                predictors=_csv_list(",".join(predictors), "--predictors"),
                 outcome=outcome,
-                patient=patient,
+                patient=_patient_column(frame, patient),
                 threshold=threshold,
                 below=not above,
                 positive_labels=_csv_list(positive, "--positive"),

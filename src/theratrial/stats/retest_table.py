@@ -20,6 +20,7 @@ import pandas as pd
 
 from theratrial.errors import ComputationError, ParameterError, TableError
 from theratrial.stats._table import locate, numeric_column, require_columns, text_column
+from theratrial.stats.matching import match_lesions
 from theratrial.stats.repeatability import RepeatabilityResult, repeatability
 
 __all__ = ["RepeatabilityGroup", "RepeatabilityReport", "repeatability_from_table"]
@@ -51,6 +52,9 @@ class RepeatabilityReport:
         Table size.
     dropped_targets
         ``subject/region`` labels left out by ``drop_incomplete``.
+    unmatched_lesions
+        With position matching: ``subject/region@scan`` of lesions without a partner on the
+        subject's first scan (left out).
     """
 
     overall: RepeatabilityResult
@@ -60,6 +64,7 @@ class RepeatabilityReport:
     n_targets: int
     k_repeats: int
     dropped_targets: tuple[str, ...] = ()
+    unmatched_lesions: tuple[str, ...] = ()
 
 
 def _scan_order(labels: list[str]) -> list[str]:
@@ -67,6 +72,49 @@ def _scan_order(labels: list[str]) -> list[str]:
         return sorted(labels, key=float)
     except ValueError:
         return sorted(labels)
+
+
+def _match_by_position(
+    frame: pd.DataFrame,
+    position_cols: list[str],
+    subjects: list[str],
+    regions: list[str],
+    scans: list[str],
+    tolerance_mm: float,
+) -> tuple[list[str], list[int], list[str]]:
+    """Relabel each lesion of later scans with the region of its partner on the first scan."""
+    xyz = np.column_stack([numeric_column(frame, c) for c in position_cols])
+    has_position = np.all(np.isfinite(xyz), axis=1)
+    labels = list(regions)
+    unmatched_rows: list[int] = []
+    unmatched: list[str] = []
+    for subj in dict.fromkeys(subjects):
+        rows = [i for i, s in enumerate(subjects) if s == subj and has_position[i]]
+        order = _scan_order(list(dict.fromkeys(scans[i] for i in rows)))
+        if len(order) < 2:
+            continue
+        reference = [i for i in rows if scans[i] == order[0]]
+        partnered: set[int] = set()
+        for other in order[1:]:
+            moving = [i for i in rows if scans[i] == other]
+            result = match_lesions(
+                xyz[reference],
+                xyz[moving],
+                tolerance_mm=tolerance_mm,
+                first_ids=[str(i) for i in reference],
+                second_ids=[str(i) for i in moving],
+            )
+            for pair in result.matches:
+                labels[int(pair.second_id)] = regions[int(pair.first_id)]
+                partnered.add(int(pair.first_id))
+            for row in result.unmatched_second:
+                unmatched_rows.append(int(row))
+                unmatched.append(f"{subj}/{regions[int(row)]}@{other}")
+        for i in reference:
+            if i not in partnered:
+                unmatched_rows.append(i)
+                unmatched.append(f"{subj}/{regions[i]}@{order[0]}")
+    return labels, unmatched_rows, unmatched
 
 
 def repeatability_from_table(
@@ -79,6 +127,8 @@ def repeatability_from_table(
     group_by: str | None = "region",
     drop_incomplete: bool = False,
     confidence: float = 0.95,
+    match_tolerance_mm: float | None = None,
+    position: tuple[str, str, str] = ("x_mm", "y_mm", "z_mm"),
 ) -> RepeatabilityReport:
     """Repeatability of every target in a long table, overall and per group.
 
@@ -95,6 +145,14 @@ def repeatability_from_table(
         Leave out targets with fewer scans than the others instead of raising.
     confidence
         Level of the confidence intervals.
+    match_tolerance_mm
+        Match lesions between scans by position (:func:`~theratrial.stats.match_lesions`):
+        rows with coordinates in the ``position`` columns (mm) are paired, per subject,
+        with the rows of the subject's first scan whose centre lies within this distance,
+        and take their region label; lesions without a partner are left out and listed.
+        Rows without coordinates (organs) keep their labels.
+    position
+        Columns of the lesion centre (x, y, z) in mm.
 
     Returns
     -------
@@ -130,9 +188,19 @@ def repeatability_from_table(
     scans = text_column(frame, cols[scan])
     values = numeric_column(frame, cols[value], allow_missing=False)
     groups_col = text_column(frame, cols[group_by]) if group_by else None
+    skip: set[int] = set()
+    unmatched: list[str] = []
+    if match_tolerance_mm is not None:
+        pcols = require_columns(frame, position, what="lesion matching")
+        regions, skipped_rows, unmatched = _match_by_position(
+            frame, [pcols[c] for c in position], subjects, regions, scans, match_tolerance_mm
+        )
+        skip = set(skipped_rows)
 
     targets: dict[tuple[str, str], dict[str, int]] = {}
     for pos, key in enumerate(zip(subjects, regions, strict=True)):
+        if pos in skip:
+            continue
         per_scan = targets.setdefault(key, {})
         if scans[pos] in per_scan:
             file, line, label = locate(frame, pos)
@@ -207,4 +275,5 @@ def repeatability_from_table(
         n_targets=int(matrix.shape[0]),
         k_repeats=k,
         dropped_targets=tuple(dropped),
+        unmatched_lesions=tuple(unmatched),
     )
