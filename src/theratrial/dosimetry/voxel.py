@@ -12,9 +12,11 @@ the image grid) and return absorbed dose per voxel (Gy).
   (Bolch et al., MIRD Pamphlet No. 17, J. Nucl. Med. 40 (1999) 11S); dividing by the
   relative density is the usual first-order heterogeneity correction.
 
-The convolution runs through a named array backend (``"fft"``: :func:`scipy.signal.fftconvolve`;
-``"overlap-add"``: :func:`scipy.signal.oaconvolve`, lower peak memory). A GPU backend (CuPy
-or torch) can be added to :data:`BACKENDS` with the same signature; none is bundled.
+The convolution runs through a named array backend (``"fft"``: one FFT of the padded
+volume, :func:`scipy.signal.fftconvolve`; ``"overlap-add"``: blockwise FFTs,
+:func:`scipy.signal.oaconvolve`, on par for large kernels, slower and hungrier for small
+ones: see ``benchmarks/bench_dosimetry.py``). A GPU backend (CuPy or torch) can be added to
+:data:`BACKENDS` with the same signature, keeping the CPU one as fallback; none is bundled.
 
 Examples
 --------
@@ -80,7 +82,7 @@ def _overlap_add(image: NDArray[np.float64], kernel: NDArray[np.float64]) -> NDA
 BACKENDS: dict[str, ConvolutionBackend] = {
     "fft": ConvolutionBackend("fft", _fft, "scipy.signal.fftconvolve (CPU, NumPy arrays)"),
     "overlap-add": ConvolutionBackend(
-        "overlap-add", _overlap_add, "scipy.signal.oaconvolve (CPU, lower peak memory)"
+        "overlap-add", _overlap_add, "scipy.signal.oaconvolve (CPU, blockwise FFT)"
     ),
 }
 """Available convolution backends; CPU only in this release."""

@@ -141,17 +141,24 @@ def _triangle_rule(n: int = 4) -> tuple[NDArray[np.float64], NDArray[np.float64]
 _TRI_U, _TRI_W = _triangle_rule()
 
 
+_TRI_NODES = np.stack(
+    [g.ravel() for g in np.meshgrid(_TRI_U, _TRI_U, _TRI_U, indexing="ij")], axis=1
+)
+_TRI_WEIGHTS = np.einsum("i,j,k->ijk", _TRI_W, _TRI_W, _TRI_W).ravel()
+
+
 def _far_af(
     comp: KernelComponent, d_cm: NDArray[np.float64], side_cm: NDArray[np.float64]
-) -> float:
-    """AF = V x E_tri[Phi(|d + u|)], Phi(r) = f(r) / (4 pi r^2)."""
-    grids = np.meshgrid(
-        *(d + s * _TRI_U for d, s in zip(d_cm, side_cm, strict=True)), indexing="ij"
-    )
-    weights = np.einsum("i,j,k->ijk", _TRI_W, _TRI_W, _TRI_W)
-    r = np.sqrt(sum(g**2 for g in grids))
-    phi = comp.density_per_cm(r) / (4.0 * math.pi * r**2)
-    return float(np.prod(side_cm) * np.sum(weights * phi))
+) -> NDArray[np.float64]:
+    """AF = V x E_tri[Phi(|d + u|)], Phi(r) = f(r) / (4 pi r^2), for offsets ``d`` (M x 3)."""
+    out = np.empty(d_cm.shape[0])
+    for start in range(0, d_cm.shape[0], 2048):
+        block = d_cm[start : start + 2048]
+        points = block[:, None, :] + _TRI_NODES[None, :, :] * side_cm[None, None, :]
+        r = np.sqrt(np.sum(points**2, axis=2))
+        phi = comp.density_per_cm(r) / (4.0 * math.pi * r**2)
+        out[start : start + 2048] = float(np.prod(side_cm)) * (phi @ _TRI_WEIGHTS)
+    return out
 
 
 @lru_cache(maxsize=16)
@@ -169,16 +176,20 @@ def _octant(
     local = sum(c.energy_mev for c in kernel.select("local"))
     total = local + sum(c.energy_mev for c in (electrons, photons) if c is not None)
     energy = np.zeros(tuple(h + 1 for h in half))
-    for index in np.ndindex(energy.shape):
-        d = np.asarray(index, dtype=np.float64) * side
-        deposited = local if index == (0, 0, 0) else 0.0
-        near = max(index) <= _NEAR_INDEX
-        for comp in (electrons, photons):
-            if comp is None or _distance_range(d, side)[0] >= comp.max_radius_cm:
-                continue
-            af = _radial_af(comp, d, side) if near else _far_af(comp, d, side)
-            deposited += comp.energy_mev * af
-        energy[index] = deposited
+    energy[0, 0, 0] = local
+    index = np.indices(energy.shape).reshape(3, -1).T
+    offsets = index * side
+    near = index.max(axis=1) <= _NEAR_INDEX
+    gap = np.sqrt(np.sum(np.maximum(offsets - side, 0.0) ** 2, axis=1))
+    for comp in (electrons, photons):
+        if comp is None:
+            continue
+        reach = gap < comp.max_radius_cm
+        far = reach & ~near
+        flat = energy.reshape(-1)
+        flat[far] += comp.energy_mev * _far_af(comp, offsets[far], side)
+        for i in np.flatnonzero(reach & near):
+            flat[i] += comp.energy_mev * _radial_af(comp, offsets[i], side)
     multiplicity = np.ones(energy.shape)
     for axis in range(3):
         shape = [1, 1, 1]
