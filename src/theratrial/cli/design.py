@@ -89,7 +89,7 @@ def _build(
     )
 
 
-def _next_json(decision: Decision, data: DoseData, start: float, unit: str) -> dict[str, Any]:
+def decision_json(decision: Decision, data: DoseData, start: float, unit: str) -> dict[str, Any]:
     return {
         "design": decision.design,
         "target": decision.target,
@@ -334,7 +334,7 @@ def next_command(
             )
         else:
             decision = built.decide(data, current=current, start=start_level, max_n=max_n)
-        out = _next_json(decision, data, start_level, unit)
+        out = decision_json(decision, data, start_level, unit)
         if as_json:
             print_json(out)
             return

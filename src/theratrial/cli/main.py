@@ -5,7 +5,17 @@ from __future__ import annotations
 import typer
 
 from theratrial import __version__
-from theratrial.cli import demo, design, dosimetry, imaging, phantom, protocol, response, screen
+from theratrial.cli import (
+    demo,
+    design,
+    dosimetry,
+    escalation,
+    imaging,
+    phantom,
+    protocol,
+    response,
+    screen,
+)
 
 __all__ = ["app", "main"]
 
@@ -33,7 +43,17 @@ def _root(
     """Radioligand theranostic trials in neuroendocrine tumours."""
 
 
-for _module in (protocol, screen, demo, imaging, phantom, dosimetry, design, response):
+for _module in (
+    protocol,
+    screen,
+    demo,
+    imaging,
+    phantom,
+    dosimetry,
+    design,
+    escalation,
+    response,
+):
     _module.register(app)
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "add_dlt",
     "cycles_of",
     "dlt_counts",
+    "dlt_rows",
     "record_cycle",
     "save_dose_results",
     "save_series_vois",
@@ -277,3 +278,17 @@ def dlt_counts(session: Session, *, trial_id: str) -> list[DltCount]:
         DltCount(cohort, level, len(pts), sum(pts.values()))
         for (cohort, level), pts in sorted(patients.items())
     ]
+
+
+def dlt_rows(session: Session, *, trial_id: str) -> list[tuple[str, DltRow]]:
+    """Every DLT record of a trial with the patient's pseudonym, in insertion order."""
+    from theratrial.store.models import PatientRow
+
+    trial = _trial(session, trial_id)
+    stmt = (
+        select(PatientRow.pseudonym, DltRow)
+        .join(PatientRow, DltRow.patient_pk == PatientRow.id)
+        .where(DltRow.trial_pk == trial.id)
+        .order_by(DltRow.id)
+    )
+    return [(pseudonym, row) for pseudonym, row in session.execute(stmt).all()]
