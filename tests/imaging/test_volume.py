@@ -11,7 +11,7 @@ import pytest
 import SimpleITK as sitk  # noqa: N813
 
 from theratrial.errors import DicomError, SeriesGeometryError
-from theratrial.imaging import load_volume, scan_folder
+from theratrial.imaging import compute_suv, load_volume, scan_folder
 
 
 def _ramp(shape: tuple[int, int, int]) -> np.ndarray:
@@ -140,3 +140,29 @@ def test_sts_series_share_one_frame_of_reference(sts_dir: Path, modality: str) -
     assert volume.frame_of_reference_uid == pet.frame_of_reference_uid
     assert volume.shape[0] == 59
     assert volume.spacing_mm[2] == pytest.approx(3.27, abs=1e-3)
+
+
+def test_enhanced_multiframe_pet(tmp_path: Path, series_writer) -> None:
+    import warnings
+
+    import highdicom as hd
+
+    values = _ramp((4, 3, 5))
+    files = series_writer(tmp_path / "single", values, slopes=[1.0, 2.0, 1.0, 0.5], shuffle=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        enhanced = hd.legacy.LegacyConvertedEnhancedPETImage(
+            legacy_datasets=[pydicom.dcmread(f) for f in files],
+            series_instance_uid=hd.UID(),
+            series_number=3,
+            sop_instance_uid=hd.UID(),
+            instance_number=1,
+        )
+        enhanced.save_as(tmp_path / "enhanced.dcm")
+    volume = load_volume(tmp_path / "enhanced.dcm")
+    assert volume.shape == (4, 3, 5)
+    assert np.allclose(volume.array, values)
+    assert volume.spacing_mm == pytest.approx((4.0, 4.0, 4.0))
+    assert volume.units == "BQML"
+    assert any("multi-frame" in note for note in volume.notes)
+    assert np.allclose(compute_suv(volume).volume.array, values / 3600.0, rtol=1e-4)

@@ -21,7 +21,7 @@ from theratrial.errors import DicomError, SeriesGeometryError
 from theratrial.imaging._dicomio import get_str, read_dataset, tag_label
 from theratrial.imaging.grid import Grid
 
-__all__ = ["SliceStack", "assemble_slices", "grid_from_affine", "shape3"]
+__all__ = ["SliceStack", "ascending_slices", "assemble_slices", "grid_from_affine", "shape3"]
 
 
 class SliceStack:
@@ -107,6 +107,29 @@ def _read_all(
         if progress is not None:
             progress(number, len(files))
     return datasets, kept, notes
+
+
+def ascending_slices(array: NDArray[np.float64], grid: Grid) -> tuple[NDArray[np.float64], Grid]:
+    """Reorder slices so that z runs along the slice normal (row x column direction).
+
+    highdicom stacks slices in its own order; theratrial, like SimpleITK's series reader,
+    keeps z along (0020,0037) row x column cosines, so index 0 is the first slice.
+    """
+    direction = grid.direction_matrix
+    normal = np.cross(direction[:, 0], direction[:, 1])
+    if float(direction[:, 2] @ normal) >= 0:
+        return array, grid
+    flipped = np.ascontiguousarray(array[::-1])
+    last = grid.index_to_physical([[0, 0, array.shape[0] - 1]])[0]
+    direction = direction.copy()
+    direction[:, 2] = -direction[:, 2]
+    return flipped, Grid(
+        grid.shape,
+        (float(last[0]), float(last[1]), float(last[2])),
+        grid.spacing_mm,
+        tuple(float(v) for v in direction.ravel()),
+        grid.frame_of_reference_uid,
+    )
 
 
 def _check_pixel_length(ds: Dataset, path: Path) -> None:
@@ -197,19 +220,7 @@ def assemble_slices(
     if array.ndim == 4:
         array = array[..., 0]
     grid = grid_from_affine(np.asarray(volume.affine), shape3(array), frame_of_reference)
-    z_axis = grid.direction_matrix[:, 2]
-    if float(z_axis @ normal) < 0:
-        array = np.ascontiguousarray(array[::-1])
-        last = grid.index_to_physical([[0, 0, array.shape[0] - 1]])[0]
-        direction = grid.direction_matrix.copy()
-        direction[:, 2] = -direction[:, 2]
-        grid = Grid(
-            grid.shape,
-            (float(last[0]), float(last[1]), float(last[2])),
-            grid.spacing_mm,
-            tuple(float(v) for v in direction.ravel()),
-            frame_of_reference,
-        )
+    array, grid = ascending_slices(array, grid)
     origin = np.asarray(grid.origin_mm)
     first_position = _vector(datasets[0], "ImagePositionPatient", paths[0], 3)
     if np.linalg.norm(origin - first_position) > 0.5 * min(grid.spacing_mm):

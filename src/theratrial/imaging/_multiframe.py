@@ -20,12 +20,12 @@ from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
 from theratrial.errors import DicomError, SeriesGeometryError
-from theratrial.imaging._assemble import grid_from_affine, shape3
+from theratrial.imaging._assemble import ascending_slices, grid_from_affine, shape3
 from theratrial.imaging._dicomio import get_float, get_str
 from theratrial.imaging._sitk import sitk
 from theratrial.imaging.grid import Grid
 
-__all__ = ["NM_SOP_CLASS", "read_enhanced", "read_nifti", "read_nm"]
+__all__ = ["NM_SOP_CLASS", "header_view", "read_enhanced", "read_nifti", "read_nm"]
 
 NM_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.20"
 
@@ -71,6 +71,31 @@ def read_nm(path: Path, ds: Dataset) -> tuple[NDArray[np.float64], Grid, list[st
     return array, grid, notes
 
 
+def header_view(ds: Dataset) -> Dataset:
+    """The header of a multi-frame object with its shared and first-frame attributes lifted.
+
+    Enhanced and legacy-converted objects keep Units, Decay Correction, the
+    Radiopharmaceutical Information Sequence and so on inside (5200,9229) Shared and
+    (5200,9230) Per-Frame Functional Groups (e.g. (0020,9171) Unassigned Shared Converted
+    Attributes); top-level attributes win over lifted ones.
+    """
+    flat = Dataset()
+    for element in ds:
+        if element.tag != 0x7FE00010:
+            flat.add(element)
+    for keyword in ("SharedFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence"):
+        groups = ds.get(keyword)
+        if not groups:
+            continue
+        for element in groups[0]:
+            if element.VR != "SQ" or len(element.value) != 1:
+                continue
+            for inner in element.value[0]:
+                if inner.tag not in flat:
+                    flat.add(inner)
+    return flat
+
+
 def read_enhanced(path: Path, ds: Dataset) -> tuple[NDArray[np.float64], Grid, list[str]]:
     """Array and grid of an enhanced or legacy-converted multi-frame image."""
     try:
@@ -97,6 +122,7 @@ def read_enhanced(path: Path, ds: Dataset) -> tuple[NDArray[np.float64], Grid, l
         array = array[..., 0]
     frame_uid = get_str(ds, "FrameOfReferenceUID") or ""
     grid = grid_from_affine(np.asarray(volume.affine), shape3(array), frame_uid)
+    array, grid = ascending_slices(array, grid)
     return array, grid, ["multi-frame image: per-frame acquisition times not read"]
 
 

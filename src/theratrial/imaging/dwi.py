@@ -57,12 +57,12 @@ def _private(ds: Dataset, group: int, element: int) -> float | None:
 def b_value_of(ds: Dataset) -> float | None:
     """The diffusion b-value (s/mm^2) of one image, standard tag first, ``None`` if absent.
 
-        Examples
-        --------
-        >>> from pydicom.dataset import Dataset
-        >>> ds = Dataset(); ds.DiffusionBValue = 800
-        >>> b_value_of(ds)
-        800.0
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> ds = Dataset(); ds.DiffusionBValue = 800
+    >>> b_value_of(ds)
+    800.0
     """
     standard = get_float(ds, "DiffusionBValue")
     if standard is not None:

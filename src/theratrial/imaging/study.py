@@ -7,6 +7,15 @@ grid (:func:`load_masks`) and measured (:func:`biodistribution`).
 
 %IA refers to the injected activity decayed to the time the image values refer to: the
 decay reference time for PET, the acquisition start for SPECT (decay-corrected %IA).
+
+Examples
+--------
+>>> import tempfile
+>>> with tempfile.TemporaryDirectory() as tmp:  # doctest: +ELLIPSIS
+...     pick_quantitative_series(tmp)
+Traceback (most recent call last):
+...
+theratrial.errors.DicomError: ...: no DICOM image series found (fix: check the study folder)
 """
 
 from __future__ import annotations

@@ -38,7 +38,13 @@ from theratrial.imaging._dicomio import (
     parse_tm,
     read_dataset,
 )
-from theratrial.imaging._multiframe import NM_SOP_CLASS, read_enhanced, read_nifti, read_nm
+from theratrial.imaging._multiframe import (
+    NM_SOP_CLASS,
+    header_view,
+    read_enhanced,
+    read_nifti,
+    read_nm,
+)
 from theratrial.imaging.grid import Grid
 from theratrial.imaging.petheader import PetHeader, read_pet_header
 from theratrial.imaging.series import SeriesRef, single_image_series
@@ -229,10 +235,12 @@ def _load_dicom(files: list[Path], progress: Callable[[int, int], None] | None) 
         if sop_class == NM_SOP_CLASS:
             array, grid, notes = read_nm(files[0], ds)
             duration = _nm_duration_s(ds)
+            datasets: list[Dataset] = [ds]
         else:
             array, grid, notes = read_enhanced(files[0], ds)
-            duration = None
-        datasets: list[Dataset] = [ds]
+            datasets = [header_view(ds)]
+            duration_ms = get_float(datasets[0], "ActualFrameDuration")
+            duration = None if duration_ms is None else duration_ms / 1000.0
     else:
         stack = assemble_slices(files, progress=progress)
         array, grid, notes = stack.array, stack.grid, stack.notes
