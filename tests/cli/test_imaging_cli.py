@@ -202,3 +202,13 @@ def test_ls_lists_series(dro: Path) -> None:
     table = runner.invoke(app, ["ls", str(dro / "DRO_0_0")])
     assert table.exit_code == 0
     assert "RTSTRUCT" in table.output
+
+
+def test_non_dicom_mask_is_named(dro: Path, tmp_path: Path) -> None:
+    bogus = tmp_path / "mask.dcm"
+    bogus.write_text("not a mask")
+    line = _error_line(
+        runner.invoke(app, ["suv", str(dro / "DRO_0_0" / "PT"), "--mask", str(bogus)])
+    )
+    assert "mask.dcm" in line
+    assert "not a DICOM file" in line

@@ -62,3 +62,8 @@ def test_b_value_is_required(tmp_path: Path, series_writer) -> None:
         load_dwi(files)
     with pytest.raises(DicomError, match="at least two"):
         load_dwi(_write_dwi(tmp_path / "one", series_writer, [800]))
+
+
+def test_folder_with_one_series_per_b_value(tmp_path: Path, series_writer) -> None:
+    _write_dwi(tmp_path, series_writer, [0, 800])
+    assert load_dwi(tmp_path).b_values_s_per_mm2 == (0.0, 800.0)

@@ -19,11 +19,12 @@ Series and volumes
     ``SeriesRef``         one DICOM series (or non-image object) found on disk.
     ``Inventory``         what a folder scan found: series plus skipped files with reasons.
     ``scan_folder(root)`` -> Inventory; ``discover(root)`` -> list[SeriesRef].
-    ``Volume``            a 3-D image (float64 array + geometry + units + header facts).
+    ``Volume``            a 3-D image (float64 array + ``Grid`` + units + header facts).
+    ``Grid``              shape, origin, spacing, direction and frame of reference.
     ``PetHeader``         the header facts needed for SUV (weight, dose, times, units...).
     ``load_volume(source)`` -> Volume from a SeriesRef, a folder, a list of files, one
                           multi-frame file (NM/SPECT, enhanced) or a NIfTI file.
-    ``load_dwi(source)``  -> DwiSeries: a diffusion series split into one Volume per b-value.
+    ``load_dwi(sources)`` -> DwiSeries: diffusion images split into one Volume per b-value.
 Masks
     ``Mask``              a boolean (z, y, x) mask on a Volume's grid, with its region name.
     ``load_mask(path, *, reference, roi=None)`` -> Mask (RTSTRUCT, DICOM SEG or NIfTI).
@@ -45,13 +46,21 @@ VOI statistics and biodistribution
     ``voi_statistics(image, mask, *, ...)`` -> VoiStatistics.
     ``suv_peak(image, mask)`` -> (peak value, centre index): PERCIST 1 cm^3 sphere.
     ``Biodistribution``, ``BiodistributionRow``; ``biodistribution(image, masks, *, ...)``.
-    ``krenning_score(lesion, *, liver, spleen)`` -> 1..4.
+    ``krenning_score(lesion_uptake, *, liver_uptake, spleen_uptake=None)`` -> 1..4.
 ADC
     ``AdcStatistics``; ``adc_statistics(adc_map, mask, *, percentiles=...)``;
-    ``fit_adc(dwi)`` -> Volume of ADC (mm^2/s) by a mono-exponential fit.
+    ``fit_adc(dwi)`` -> AdcFit: ADC volume (mm^2/s) by a mono-exponential fit.
 Study
     ``StudyQuantification``; ``quantify_study(study_dir, masks_dir, *, ...)``: the
     per-organ/per-lesion table that ``theratrial quantify`` prints.
+
+Examples
+--------
+>>> from theratrial.imaging import SuvType, region_kind
+>>> [t.value for t in SuvType]
+['bw', 'lbm-janma', 'lbm-james', 'bsa', 'ibw']
+>>> region_kind("lesion_03")
+'lesion'
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from pydicom.multival import MultiValue
 
 from theratrial.errors import DicomError, SeriesGeometryError
 from theratrial.imaging._dicomio import get_float, read_dataset
-from theratrial.imaging.series import SeriesRef, single_image_series
+from theratrial.imaging.series import SeriesRef, scan_folder
 from theratrial.imaging.volume import Volume, load_volume
 
 __all__ = ["DwiSeries", "b_value_of", "load_dwi"]
@@ -95,11 +95,19 @@ def _files_of(source: SeriesRef | str | Path) -> list[Path]:
     if isinstance(source, SeriesRef):
         return list(source.files)
     path = Path(source)
-    return list(single_image_series(path).files) if path.is_dir() else [path]
+    if not path.is_dir():
+        return [path]
+    images = scan_folder(path).images()
+    if not images:
+        raise DicomError("no DICOM image series found", file=path)
+    return [f for series in images for f in series.files]
 
 
 def load_dwi(sources: SeriesRef | str | Path | Sequence[SeriesRef | str | Path]) -> DwiSeries:
-    """Load a diffusion series (or one series per b-value) as volumes per b-value.
+    """Load diffusion-weighted images as one volume per b-value.
+
+    ``sources``: a series, a folder (every image series in it is used, e.g. one series per
+    b-value), a file list, or a sequence of these.
 
     Raises
     ------
