@@ -84,3 +84,10 @@ def test_explicit_non_targets_leave_the_rest_to_the_rules() -> None:
     assert sel.selected_by == "rules"
     assert sel.target_ids == ("L2", "P1")
     assert sel.non_target_ids == ("L1",)
+
+
+def test_lesions_without_organ_are_not_capped_together() -> None:
+    lesions = tuple(_les(f"L{i}", "", 30.0 - i) for i in range(4))
+    sel = select_targets(TimePoint(date(2024, 1, 1), lesions))
+    assert sel.target_ids == ("L0", "L1", "L2", "L3")
+    assert "2-per-organ rule was not applied" in sel.warnings[0]

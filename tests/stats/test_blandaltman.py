@@ -61,3 +61,17 @@ def test_bad_input(
 ) -> None:
     with pytest.raises(error, match=match):
         bland_altman(first, second, **kwargs)  # type: ignore[arg-type]
+
+
+# Bland & Altman (1986), Lancet 327:307-310, Table 1: peak expiratory flow (l/min) of 17
+# subjects, first reading with the Wright and with the mini Wright meter.
+WRIGHT = [494, 395, 516, 434, 476, 557, 413, 442, 650, 433, 417, 656, 267, 478, 178, 423, 427]
+MINI = [512, 430, 520, 428, 500, 600, 364, 380, 658, 445, 432, 626, 260, 477, 259, 350, 451]
+
+
+def test_published_peak_flow_example() -> None:
+    # published: mean difference (Wright - mini) -2.1 l/min, SD of differences 38.8 l/min
+    ba = bland_altman(MINI, WRIGHT)
+    assert round(ba.bias, 1) == -2.1
+    assert round(ba.sd_difference, 1) == 38.8
+    assert ba.loa_low == pytest.approx(-2.1176 - 1.96 * 38.7651, abs=1e-3)

@@ -25,20 +25,22 @@ from theratrial.response._parse import assessment_from_dict
 
 __all__ = ["recist_payload", "register"]
 
-RECIST_HELP = """RECIST 1.1 responses of one patient (or several) from a JSON file of assessments.
-
-Input: {"baseline_date": "YYYY-MM-DD" (optional, start of treatment), "time_points": [
-{"date": "YYYY-MM-DD", "lesions": [{"id", "organ", "nodal": bool, "measurement_mm":
-number|null|"too_small", "target": bool, "new": bool|"equivocal", "status":
-"present"|"absent"|"too_small"|"unequivocal_progression"|"not_evaluated"}]}]}; the first
-time point is the baseline. Nodes are measured on the short axis; a list of numbers is a
-split lesion; a lesion seen before inherits its organ and nodal flag. Without target flags
-at baseline the targets are chosen by RECIST (<= 5, <= 2 per organ, nodes one organ). Several
-patients: {"patients": [{"id": ..., "time_points": [...]}, ...]}.
-
-Output per time point: date, sum_mm, change_from_baseline_pct, change_from_nadir_pct,
-target, non_target, new_lesions, overall; then best_overall_response (confirmed when
---confirm-days is given)."""
+RECIST_HELP = (
+    "RECIST 1.1 responses of one patient (or several) from a JSON file of assessments.\n\n"
+    'Input: {"baseline_date": "YYYY-MM-DD" (optional: start of treatment, for the SD '
+    'duration), "time_points": [{"date": "YYYY-MM-DD", "lesions": [{"id", "organ", '
+    '"nodal": bool, "measurement_mm": number | null | "too_small", "target": bool, '
+    '"new": bool | "equivocal", "status": present | absent | too_small | '
+    "unequivocal_progression | not_evaluated}]}]}. The first time point is the baseline. "
+    "Nodes are measured on the short axis; a list of numbers is a split lesion; a lesion "
+    "seen before inherits its organ and nodal flag; a time point may say "
+    '"not_done": true or "tumour_markers_normal": false. Without target flags at baseline '
+    "the targets are chosen by RECIST (at most 5, at most 2 per organ, all nodes one organ). "
+    'Several patients: {"patients": [{"id": ..., "time_points": [...]}, ...]}.\n\n'
+    "Output per time point: date, sum_mm, change_from_baseline_pct, change_from_nadir_pct, "
+    "target, non_target, new_lesions, overall (the baseline first, with null responses); "
+    "then best_overall_response (confirmed when --confirm-days is given)."
+)
 
 _FIG = typer.Option(None, "--figures", "--plot", help="Folder to write the figures (PNG) in.")
 _JSON = typer.Option(False, "--json", help="Print JSON.")
@@ -542,8 +544,11 @@ def model_lesions_command(
     as_json: bool = _JSON,
     figures: Path | None = _FIG,
 ) -> None:
-    """Lesion-level outcome model: GEE (exchangeable, cluster = patient), uni- and
-    multivariable, ROC AUC with patient-bootstrap CIs, CV grouped by patient."""
+    """Lesion-level outcome model (GEE, lesions clustered in patients).
+
+    Univariable and multivariable GEE (exchangeable correlation, cluster = patient) or a
+    mixed model; ROC AUC with patient-bootstrap CIs; cross-validation grouped by patient.
+    """
     with handle_errors():
         from theratrial.stats import analyse_lesions, read_csv_table
 
@@ -599,8 +604,11 @@ def model_patients_command(
     as_json: bool = _JSON,
     figures: Path | None = _FIG,
 ) -> None:
-    """Patient-level response model (RECIST best response, or progression-free at a
-    landmark): logistic/linear GLM, AUC with bootstrap CI, cross-validation."""
+    """Patient-level response model (best response or progression-free at a landmark).
+
+    Logistic or linear GLM, one row per patient (or lesion rows summarised with
+    --aggregate); AUC with bootstrap CI; stratified cross-validation.
+    """
     with handle_errors():
         from theratrial.stats import analyse_patients, read_csv_table
 

@@ -102,8 +102,14 @@ class LesionObservation:
 
     @property
     def organ_key(self) -> str:
-        """Organ used for the 2-per-organ rule: all lymph nodes count as one organ."""
-        return "lymph node" if self.nodal else self.organ.strip().lower()
+        """Organ used for the 2-per-organ rule: all lymph nodes count as one organ.
+
+        A non-nodal lesion without an organ is its own organ (the rule cannot apply).
+        """
+        if self.nodal:
+            return "lymph node"
+        organ = self.organ.strip().lower()
+        return organ if organ else f"(no organ: {self.lesion_id})"
 
     @property
     def effective_status(self) -> LesionStatus | None:

@@ -206,6 +206,11 @@ def select_targets(
         chosen = _rule_selection(measurable, max_targets=max_targets, max_per_organ=max_per_organ)
         target_ids = [les.lesion_id for les in chosen]
         targets = chosen
+        no_organ = [les.lesion_id for les in measurable if not les.nodal and not les.organ.strip()]
+        if no_organ:
+            warnings.append(
+                f"no organ given for {', '.join(no_organ)}: the 2-per-organ rule was not applied"
+            )
     non_targets = tuple(les.lesion_id for les in present if les.lesion_id not in target_ids)
     total = math.fsum(float(les.measurement_mm or 0.0) for les in targets)
     return BaselineSelection(
