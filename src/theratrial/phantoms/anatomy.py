@@ -22,8 +22,10 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -103,21 +105,11 @@ class Ellipsoid:
 
     def surface_points(self, n: int = 400) -> NDArray[np.float64]:
         """``n`` points spread over the surface (Fibonacci lattice), shape (n, 3), mm."""
-        i = np.arange(n, dtype=np.float64) + 0.5
-        polar = np.arccos(1.0 - 2.0 * i / n)
-        azimuth = math.pi * (1.0 + math.sqrt(5.0)) * i
-        unit = np.stack(
-            [np.cos(azimuth) * np.sin(polar), np.sin(azimuth) * np.sin(polar), np.cos(polar)],
-            axis=1,
-        )
-        return self._to_world(unit)
+        return self._to_world(_unit_sphere(n))
 
     def interior_points(self, n_per_axis: int = 7) -> NDArray[np.float64]:
         """A lattice of points inside the ellipsoid, shape (m, 3), mm."""
-        t = np.linspace(-1.0, 1.0, n_per_axis)
-        grid = np.stack(np.meshgrid(t, t, t, indexing="ij"), axis=-1).reshape(-1, 3)
-        unit = grid[np.sum(grid**2, axis=1) <= 1.0]
-        return self._to_world(unit)
+        return self._to_world(_unit_ball(n_per_axis))
 
     def _to_world(self, unit: NDArray[np.float64]) -> NDArray[np.float64]:
         a, b, c = self.semi_axes_mm
@@ -138,6 +130,34 @@ class Ellipsoid:
         """The same ellipsoid shifted by ``(dx, dy, dz)`` mm."""
         x, y, z = self.centre_mm
         return replace(self, centre_mm=(x + dx, y + dy, z + dz))
+
+
+@cache
+def _unit_sphere(n: int) -> NDArray[np.float64]:
+    i = np.arange(n, dtype=np.float64) + 0.5
+    polar = np.arccos(1.0 - 2.0 * i / n)
+    azimuth = math.pi * (1.0 + math.sqrt(5.0)) * i
+    unit = np.stack(
+        [np.cos(azimuth) * np.sin(polar), np.sin(azimuth) * np.sin(polar), np.cos(polar)],
+        axis=1,
+    )
+    unit.setflags(write=False)
+    return unit
+
+
+@cache
+def _gauss_legendre(n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    nodes, weights = np.polynomial.legendre.leggauss(n)
+    return np.asarray(nodes, dtype=np.float64), np.asarray(weights, dtype=np.float64)
+
+
+@cache
+def _unit_ball(n_per_axis: int) -> NDArray[np.float64]:
+    t = np.linspace(-1.0, 1.0, n_per_axis)
+    grid = np.stack(np.meshgrid(t, t, t, indexing="ij"), axis=-1).reshape(-1, 3)
+    unit: NDArray[np.float64] = grid[np.sum(grid**2, axis=1) <= 1.0]
+    unit.setflags(write=False)
+    return unit
 
 
 def ellipsoid_within(inner: Ellipsoid, outer: Ellipsoid, *, margin: float = 0.0) -> bool:
@@ -280,12 +300,24 @@ class BodyOutline:
 
     @property
     def volume_ml(self) -> float:
-        """Volume inside the outline (mL), integrated over z (relative error < 1e-6)."""
+        """Volume inside the outline (mL), integrated over z piece by piece (rel. error < 1e-6).
+
+        The pieces end where a part starts or stops, so the integrand is smooth on each.
+        """
         if "volume" not in self._cache:
             low, high = self.z_range_mm
-            n = 200_001
-            z = np.linspace(low, high, n)
-            ax, ay = self.semi_axes_at(z)
-            area = math.pi * ax * ay
-            self._cache["volume"] = float(np.trapezoid(area, z)) / 1000.0
+            hz = self.head_semi_mm[2]
+            cuts = {low, high, *self.neck_z_mm, *self.trunk_z_mm, self.vertex_z_mm - 2 * hz}
+            edges = sorted(c for c in cuts if low <= c <= high)
+            total = 0.0
+            for a, b in itertools.pairwise(edges):
+                if b <= a:
+                    continue
+                # Gauss-Legendre on each smooth piece (the head's ends are square-root
+                # singular, so many nodes are used)
+                nodes, weights = _gauss_legendre(400)
+                z = 0.5 * (b - a) * nodes + 0.5 * (a + b)
+                ax, ay = self.semi_axes_at(z)
+                total += 0.5 * (b - a) * float(np.sum(weights * math.pi * ax * ay))
+            self._cache["volume"] = total / 1000.0
         return self._cache["volume"]
