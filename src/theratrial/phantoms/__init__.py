@@ -21,8 +21,8 @@ Patients
     ``generate_patient(seed, *, config=PhantomConfig(), patient_id=None) -> VirtualPatient``
         Draw the anatomy, uptake, kinetics and response and compute the exact truth, without
         writing images (fast: no voxel grid needed).
-    ``write_patient(patient_dir, seed, *, config=..., patient_id=None, progress=None)
-    -> PatientFiles``
+    ``write_patient(patient_dir, seed, *, config=..., patient_id=None, progress=None,
+    overwrite=False) -> PatientFiles``
         Generate and write the folder laid out below; returns the paths and the truth.
     ``VirtualPatient.truth() -> dict``  the JSON-ready truth (schema below).
     ``load_truth(path) -> dict``        read a ``truth.json`` (or a patient folder) back.
@@ -58,20 +58,26 @@ Patient folder (stable layout)
         pet_ga68_retest/PT_0001.dcm   the test-retest PET, some days later, same layout
         spect_c1_004h/NM_0001.dcm     NM Image Storage, ONE multi-frame file per time point
         spect_c1_024h/ ...            (RECON TOMO, frames = slices along +z), values
-        spect_cK_168h/ ...            Bq/mL via one RescaleSlope, Units BQML; folder name
+        spect_cK_168h/ ...            Bq/mL at the acquisition start via one RescaleSlope,
+                                      Units BQML (or counts, Units CNTS, with the calibration
+                                      in truth.json and ImageComments); position and
+                                      orientation in DetectorInformationSequence; folder
                                       spect_c<cycle>_<hours, 3 digits>h ('p' for a decimal
                                       point, e.g. spect_c1_004p5h)
-        ct_followup_w12/ ...          optional follow-up CTs (lesions shrunk/grown), named by
-                                      weeks after cycle 1
+        ct_followup_w12/ ...          optional follow-up CTs (lesions at their true follow-up
+                                      size), named by weeks after cycle 1 (w12 w24 w36 w48)
         seg/SEG_0001.dcm              DICOM Segmentation (highdicom, BINARY), one segment per
-                                      region, referencing the CT
+                                      region (Segment Label = region name, Segment Number =
+                                      truth label), referencing the CT
       masks/
         <region>.nii.gz               one binary uint8 mask per region on the CT grid
                                       (voxel centre inside the region), NIfTI RAS affine
 
 All series of a patient share one Frame of Reference UID; CT, PET and SPECT share the CT
 voxel grid (same origin, spacing and orientation: axial, rows along +y, slices along +z).
-Patient identifiers are pseudonymous (``VP-<seed>``).
+UIDs are name-based (2.25.<UUID>), so the same seed writes byte-identical files.
+Patient identifiers are pseudonymous: ``VP-<seed, 6 digits>``, in a cohort
+``VP-<cohort seed>-<number, 3 digits>``.
 
 Region names: ``body``, ``brain``, ``lung_left``, ``lung_right``, ``liver``, ``spleen``,
 ``kidney_left``, ``kidney_right``, ``adrenal_left``, ``adrenal_right``, ``bladder``,
