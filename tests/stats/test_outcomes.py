@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from theratrial.errors import ParameterError, TableError
-from theratrial.stats import analyse_lesions, outcome_values, read_csv_table
+from theratrial.stats import analyse_lesions, read_csv_table
 
 PREDICTORS = ["dose_gy", "ga68_suvmax", "adc_mean"]
 
@@ -111,28 +111,6 @@ def test_csv_errors_name_line_and_column(
         analyse_lesions(read_csv_table(path), outcome="change_pct", predictors=["fdg_suvmax"])
     with pytest.raises(TableError, match="missing column for the outcome: response"):
         analyse_lesions(read_csv_table(path), outcome="response", predictors=["adc_mean"])
-
-
-def test_outcome_reading() -> None:
-    df = pd.DataFrame(
-        {
-            "bor": ["CR", "SD", "PR", "PD"],
-            "flag": ["yes", "no", "", "1"],
-            "size": ["10", "x", "3", "4"],
-        }
-    )
-    y, d = outcome_values(df, "bor", positive_labels=["CR", "PR"])
-    assert y.tolist() == [1.0, 0.0, 1.0, 0.0]
-    assert d.kind == "binary"
-    y, d = outcome_values(df, "flag")
-    assert d.description == "flag (yes/no)"
-    with pytest.raises(TableError, match="row 2: 'x' is not a number") as info:
-        outcome_values(df, "size")
-    assert "positive labels" in (info.value.hint or "")
-    y, d = outcome_values(
-        df.assign(size=["10", "20", "30", "40"]), "size", threshold=20, below=False
-    )
-    assert y.tolist() == [0.0, 1.0, 1.0, 1.0]
 
 
 def test_option_errors(lesion_table: Callable[..., pd.DataFrame]) -> None:

@@ -52,13 +52,12 @@ from theratrial.stats.icc import (
     icc,
 )
 from theratrial.stats.matching import LesionMatch, LesionMatching, match_lesions
+from theratrial.stats.outcome_definition import OutcomeDefinition, outcome_values
 from theratrial.stats.outcomes import (
     OutcomeAnalysis,
-    OutcomeDefinition,
     PredictorAuc,
     analyse_lesions,
     analyse_outcome,
-    outcome_values,
 )
 from theratrial.stats.patient_model import (
     AGGREGATIONS,
