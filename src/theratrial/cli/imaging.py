@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich import box
 from rich.progress import Progress
 from rich.table import Table
 
@@ -259,11 +260,16 @@ def quantify_command(
                 writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
             typer.echo(buffer.getvalue(), nl=False)
             return
-        table = Table(title=f"{result.quantity} ({result.units}) of {result.modality} series")
+        table = Table(
+            title=f"{result.quantity} ({result.units}) of {result.modality} series",
+            box=box.SIMPLE,
+            pad_edge=False,
+        )
         for name, header in TABLE_COLUMNS:
-            table.add_column(
-                header, overflow="fold", justify="left" if name == "region" else "right"
-            )
+            if name == "region":
+                table.add_column(header, no_wrap=True, overflow="fold")
+            else:
+                table.add_column(header, justify="right")
         for row in rows:
             table.add_row(*(_fmt(row[name]) for name, _ in TABLE_COLUMNS))
         console.print(table)

@@ -77,7 +77,7 @@ def write_mip_png(
 ) -> Path:
     """Write a MIP of ``volume`` with the outlines of ``masks`` (on its grid) to a PNG file."""
     image, _, (row_mm, col_mm) = mip_projection(volume, view=view)
-    figure = Figure(figsize=(5, 7), dpi=100)
+    figure = Figure(figsize=(6.5, 7), dpi=100)
     FigureCanvasAgg(figure)
     ax = figure.add_subplot(1, 1, 1)
     height, width = image.shape
@@ -99,11 +99,11 @@ def write_mip_png(
         ax.contour(xs, ys, projected, levels=[0.5], colors=[colour], linewidths=1.0)
         ax.plot([], [], color=colour, label=mask.name)
     if masks:
-        ax.legend(loc="lower right", fontsize=7, framealpha=0.7)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7, frameon=False)
     ax.set_title(title or f"{view} MIP ({volume.units or 'values'})", fontsize=9)
     ax.set_xlabel("mm")
     ax.set_ylabel("mm (head up)")
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(out, format="png")
+    figure.savefig(out, format="png", bbox_inches="tight")
     return out
