@@ -10,8 +10,7 @@ import pytest
 from matplotlib.colors import to_hex
 
 from theratrial.report import response_plots as rp
-from theratrial.response import evaluate_recist_dict, lesion_changes
-from theratrial.response._parse import assessment_from_dict
+from theratrial.response import assessment_from_dict, evaluate_recist_dict, lesion_changes
 from theratrial.stats import (
     OutcomeAnalysis,
     analyse_lesions,

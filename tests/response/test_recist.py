@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from theratrial.errors import PatientRecordError
 from theratrial.response import (
     ResponseCategory,
+    assessment_from_dict,
     evaluate_recist,
     evaluate_recist_dict,
 )
-from theratrial.response._parse import assessment_from_dict
 
 C = ResponseCategory
 START = date(2024, 1, 1)

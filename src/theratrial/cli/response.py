@@ -20,8 +20,12 @@ from rich.table import Table
 
 from theratrial.cli._common import console, err_console, handle_errors, print_json, to_jsonable
 from theratrial.errors import ParameterError, PatientRecordError
-from theratrial.response import RecistEvaluation, evaluate_recist, lesion_changes
-from theratrial.response._parse import assessment_from_dict
+from theratrial.response import (
+    RecistEvaluation,
+    assessment_from_dict,
+    evaluate_recist,
+    lesion_changes,
+)
 
 __all__ = ["recist_payload", "register"]
 
