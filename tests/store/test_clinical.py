@@ -192,3 +192,20 @@ def test_dlt_counts_per_cohort_and_level(engine: Engine) -> None:
     with session_scope(engine) as session:
         counts = {(c.dose_level): (c.n, c.dlt) for c in dlt_counts(session, trial_id="NCT06732505")}
     assert counts == {"DL1": (3, 2), "DL2": (1, 0)}
+
+
+def test_quantification_of_real_pet_is_stored(engine: Engine, shared_data: Path) -> None:
+    from theratrial.imaging import quantify_study
+    from theratrial.imaging.study import pick_quantitative_series
+    from theratrial.store.imaging_results import save_quantification
+
+    folder = shared_data / "sts-petct" / "STS_001" / "PET" / "dicom"
+    result = quantify_study(pick_quantitative_series(folder / "image"), folder / "mask")
+    with session_scope(engine) as session:
+        save_quantification(session, result, patient_id="STS-001")
+    with session_scope(engine) as session:
+        voi = session.query(VoiRow).one()
+        values = {m.quantity: (m.value, m.unit) for m in voi.measurements}
+    assert values["max"][0] == pytest.approx(7.911, abs=1e-3)
+    assert values["max"][1] == "g/mL"
+    assert values["volume_ml"][1] == "mL"

@@ -215,6 +215,12 @@ def quantify_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the table as CSV."),
     mip: Path | None = typer.Option(None, "--mip", help="Write a MIP PNG with the VOIs outlined."),
+    db: str | None = typer.Option(
+        None, "--db", help="Store the table in this database (SQLAlchemy URL or SQLite file)."
+    ),
+    patient: str | None = typer.Option(
+        None, "--patient", help="Pseudonymous patient id to file the study under (with --db)."
+    ),
 ) -> None:
     """Per-organ / per-lesion table of a study: SUV or Bq/mL, %IA, ratios, Krenning."""
     with handle_errors():
@@ -233,6 +239,12 @@ def quantify_command(
             with progress:
                 result = quantify_study(series, masks, progress=callback, **options)
         rows = quantify_rows(result)
+        if db is not None:
+            from theratrial.store import connect, session_scope
+            from theratrial.store.imaging_results import save_quantification
+
+            with session_scope(connect(db)) as session:
+                save_quantification(session, result, patient_id=patient, masks_source=str(masks))
         if mip is not None:
             _write_quantify_mip(series, masks, mip, result)
         if as_json:
