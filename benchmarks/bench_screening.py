@@ -180,9 +180,8 @@ def main(n: int = 10_000) -> None:
     total = n * len(protocols)
     print(f"patients generated and validated: {n} in {t_gen:.2f} s")
     print(f"screenings: {total} ({n} patients x {len(protocols)} trials) in {elapsed:.2f} s")
-    print(
-        f"throughput: {total / elapsed:,.0f} screenings/s ({elapsed / total * 1e3:.3f} ms per screening)"
-    )
+    per_ms = elapsed / total * 1e3
+    print(f"throughput: {total / elapsed:,.0f} screenings/s ({per_ms:.3f} ms per screening)")
     print(f"peak traced memory during screening: {peak / 2**20:.1f} MiB")
     print("verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(verdicts.items())))
 
