@@ -162,10 +162,19 @@ def test_protocol_validate_accepts_bundled_and_rejects_malformed(tmp_path: Path)
 
 def test_demo_runs_and_stores(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    result = runner.invoke(app, ["demo", "--out", str(out)])
+    result = runner.invoke(app, ["demo", "--out", str(out), "--virtual", "2", "--grid", "64"])
     assert result.exit_code == 0, result.output
     with sqlite3.connect(out / "theratrial.sqlite") as conn:
         n_patients = conn.execute("select count(*) from patients").fetchone()[0]
         n_screenings = conn.execute("select count(*) from screenings").fetchone()[0]
-    assert n_patients >= 12
+        liver = conn.execute(
+            "select m.value, m.unit from measurements m join vois v on v.id = m.voi_pk "
+            "where v.name = 'liver' and m.quantity = 'mean'"
+        ).fetchall()
+    assert n_patients >= 12 + 2
     assert n_screenings == 3 * n_patients
+    assert len(liver) == 2  # one liver SUVmean per virtual patient
+    assert all(unit == "g/mL" and 1.0 < value < 30.0 for value, unit in liver)
+    # running again starts from a clean output folder
+    again = runner.invoke(app, ["demo", "--out", str(out), "--virtual", "1", "--grid", "48"])
+    assert again.exit_code == 0, again.output

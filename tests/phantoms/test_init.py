@@ -44,6 +44,7 @@ EXPORTS = {
     "load_truth",
     "patient_truth",
     "poisson_noise",
+    "screening_record",
     "sphere_centre_recovery",
     "spect_series_name",
     "time_activity_mbq",

@@ -26,6 +26,9 @@ Patients
         Generate and write the folder laid out below; returns the paths and the truth.
     ``VirtualPatient.truth() -> dict``  the JSON-ready truth (schema below).
     ``load_truth(path) -> dict``        read a ``truth.json`` (or a patient folder) back.
+Screening
+    ``screening_record(truth) -> dict``  the virtual patient as an eligibility record (labs,
+        prior therapy and consent drawn from stated distributions with the patient's seed).
 Cohorts
     ``generate_cohort(n, *, seed, config=..., out_dir=None, images=False, progress=None)
     -> Cohort``   n patients with seeds derived from ``seed``; with ``out_dir`` and
@@ -133,6 +136,7 @@ from theratrial.phantoms.patient import (
     generate_patient,
     spect_series_name,
 )
+from theratrial.phantoms.record import screening_record
 from theratrial.phantoms.response import ResponseModel
 from theratrial.phantoms.truth import TRUTH_SCHEMA, load_truth, patient_truth
 from theratrial.phantoms.uptake import DEFAULT_UPTAKE, LogNormal, RegionUptakeModel, Uniform
@@ -178,6 +182,7 @@ __all__ = [
     "load_truth",
     "patient_truth",
     "poisson_noise",
+    "screening_record",
     "spect_series_name",
     "sphere_centre_recovery",
     "time_activity_mbq",
