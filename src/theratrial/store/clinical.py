@@ -197,7 +197,12 @@ def save_dose_results(
             dose_gy=r.get("dose_gy"),
             rbe_weighted_dose_gy=r.get("rbe_weighted_dose_gy"),
             bed_gy=r.get("bed_gy"),
+            eqd2_gy=r.get("eqd2_gy"),
+            alpha_beta_gy=r.get("alpha_beta_gy"),
+            repair_half_time_h=r.get("repair_half_time_h"),
             effective_half_life_h=r.get("effective_half_life_h"),
+            s_value_mgy_per_mbq_h=r.get("s_value_mgy_per_mbq_h"),
+            s_value_source=r.get("s_value_source"),
             warnings=list(r.get("warnings") or []),
         )
         session.add(row)

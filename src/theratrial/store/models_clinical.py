@@ -146,7 +146,12 @@ class DoseResultRow(Base):
     dose_gy: Mapped[float | None] = mapped_column(Float)
     rbe_weighted_dose_gy: Mapped[float | None] = mapped_column(Float)
     bed_gy: Mapped[float | None] = mapped_column(Float)
+    eqd2_gy: Mapped[float | None] = mapped_column(Float)
+    alpha_beta_gy: Mapped[float | None] = mapped_column(Float)
+    repair_half_time_h: Mapped[float | None] = mapped_column(Float)
     effective_half_life_h: Mapped[float | None] = mapped_column(Float)
+    s_value_mgy_per_mbq_h: Mapped[float | None] = mapped_column(Float)
+    s_value_source: Mapped[str | None] = mapped_column(Text)
     warnings: Mapped[list[Any]]
 
 

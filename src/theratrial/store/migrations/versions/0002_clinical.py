@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-20 22:39:35.817721
+Create Date: 2026-11-20 22:57:11.564153
 """
 
 from __future__ import annotations
@@ -101,7 +101,12 @@ def upgrade() -> None:
         sa.Column("dose_gy", sa.Float(), nullable=True),
         sa.Column("rbe_weighted_dose_gy", sa.Float(), nullable=True),
         sa.Column("bed_gy", sa.Float(), nullable=True),
+        sa.Column("eqd2_gy", sa.Float(), nullable=True),
+        sa.Column("alpha_beta_gy", sa.Float(), nullable=True),
+        sa.Column("repair_half_time_h", sa.Float(), nullable=True),
         sa.Column("effective_half_life_h", sa.Float(), nullable=True),
+        sa.Column("s_value_mgy_per_mbq_h", sa.Float(), nullable=True),
+        sa.Column("s_value_source", sa.Text(), nullable=True),
         sa.Column("warnings", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["cycle_pk"],
