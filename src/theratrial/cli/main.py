@@ -12,6 +12,7 @@ from theratrial.cli import (
     escalation,
     imaging,
     phantom,
+    plan,
     protocol,
     response,
     screen,
@@ -52,6 +53,7 @@ for _module in (
     dosimetry,
     design,
     escalation,
+    plan,
     response,
 ):
     _module.register(app)

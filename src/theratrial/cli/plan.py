@@ -1,0 +1,269 @@
+"""``theratrial cycle record`` and ``theratrial plan``: treatment across cycles.
+
+``cycle record`` stores one administration and, optionally, its dosimetry (the JSON that
+``theratrial dosimetry`` or ``dosimetry-table`` prints). ``plan`` reads the stored cycles
+of a patient, sums absorbed dose and BED per organ, and prescribes the next cycle: the
+protocol's activity, reduced to the largest activity that keeps every organ under the
+protocol's limits (from this patient's measured dose per GBq), or stop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from theratrial.cli._common import console, handle_errors, print_json
+from theratrial.dosimetry.radiobiology import Radiobiology, g_factor_mono_exponential
+from theratrial.errors import InputError, TableError
+from theratrial.protocol import find_protocol
+from theratrial.store import connect, register_protocol, session_scope
+from theratrial.store.clinical import cycles_of, record_cycle, save_dose_results
+from theratrial.treatment import CycleDose, next_cycle_window, organ_of, plan_next_cycle
+
+__all__ = ["register"]
+
+cycle_app = typer.Typer(
+    help="Record therapy administrations and their dosimetry.", no_args_is_help=True
+)
+_DB = typer.Option(
+    None,
+    "--db",
+    help="Database URL or SQLite file (default: THERATRIAL_DATABASE_URL or theratrial.sqlite).",
+)
+
+
+def _read_dosimetry(path: Path) -> list[dict[str, Any]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rows = data.get("regions", data) if isinstance(data, dict) else data
+    if not isinstance(rows, list) or not all(isinstance(r, dict) and "region" in r for r in rows):
+        raise TableError(
+            "expected a list of per-region results with a 'region' key",
+            file=path,
+            hint="pass the JSON printed by `theratrial dosimetry ... --json`",
+        )
+    for i, r in enumerate(rows):
+        if r.get("dose_gy") is None:
+            raise TableError(
+                f"region {r['region']!r} has no dose_gy", file=path, field=f"[{i}].dose_gy"
+            )
+    return rows
+
+
+@cycle_app.command("record")
+def record_command(
+    patient: str = typer.Option(..., "--patient", help="Pseudonymous patient id."),
+    trial: str = typer.Option(..., "--trial", help="Trial id."),
+    cycle: int = typer.Option(..., "--cycle", min=1, help="Cycle number (1-based)."),
+    activity_mbq: float = typer.Option(..., "--activity-mbq", help="Administered activity (MBq)."),
+    date: str | None = typer.Option(None, "--date", help="Administration date YYYY-MM-DD."),
+    level: str | None = typer.Option(None, "--level", help="Dose level id."),
+    weight_kg: float | None = typer.Option(
+        None, "--weight-kg", help="Body weight at this cycle (kg)."
+    ),
+    dosimetry: Path | None = typer.Option(
+        None, "--dosimetry", help="Per-region dosimetry JSON of this cycle."
+    ),
+    db: str | None = _DB,
+) -> None:
+    """Store one administration (and its dosimetry) in one transaction."""
+    with handle_errors():
+        protocol = find_protocol(trial)
+        nuclide = protocol.therapy_nuclide()
+        if nuclide is None:
+            raise InputError(
+                f"trial {protocol.id} has no therapy radiopharmaceutical", field="--trial"
+            )
+        when = None
+        if date is not None:
+            try:
+                when = dt.datetime.combine(
+                    dt.date.fromisoformat(date), dt.time(9, 0), tzinfo=dt.UTC
+                )
+            except ValueError:
+                raise InputError(
+                    f"{date!r} is not a date", field="--date", hint="write YYYY-MM-DD"
+                ) from None
+        rows = _read_dosimetry(dosimetry) if dosimetry else []
+        with session_scope(connect(db)) as session:
+            register_protocol(session, protocol)
+            row = record_cycle(
+                session,
+                patient_id=patient,
+                trial_id=protocol.id,
+                cycle_number=cycle,
+                nuclide=nuclide,
+                activity_mbq=activity_mbq,
+                administered_at=when,
+                dose_level=level,
+                weight_kg=weight_kg,
+            )
+            save_dose_results(session, row, rows)
+        console.print(
+            f"recorded cycle {cycle}: {activity_mbq:g} MBq {nuclide}, {len(rows)} dosimetry regions"
+        )
+
+
+def _history(cycles: list[Any]) -> list[CycleDose]:
+    history = []
+    for c in cycles:
+        for d in c.doses:
+            if d.dose_gy is None:
+                continue
+            bio = Radiobiology(d.alpha_beta_gy or 2.6, d.repair_half_time_h or 2.8)
+            g = (
+                g_factor_mono_exponential(
+                    d.effective_half_life_h, repair_half_time_h=bio.repair_half_time_h
+                )
+                if d.effective_half_life_h
+                else None
+            )
+            history.append(
+                CycleDose(
+                    c.cycle_number,
+                    organ_of(d.region),
+                    c.activity_mbq,
+                    d.dose_gy,
+                    g_factor=g,
+                    radiobiology=bio,
+                    rbe_weighted_dose_gy=d.rbe_weighted_dose_gy,
+                )
+            )
+    return history
+
+
+def plan_command(
+    patient: str = typer.Argument(..., help="Pseudonymous patient id."),
+    trial: str = typer.Option(..., "--trial", help="Trial id."),
+    weight_kg: float | None = typer.Option(
+        None, "--weight-kg", help="Body weight now (kg); default: last cycle's."
+    ),
+    level: str | None = typer.Option(
+        None, "--level", help="Dose level id (default: the last cycle's or the start level)."
+    ),
+    risk_factor: list[str] = typer.Option(
+        [], "--risk-factor", help="Risk factor that switches limits, e.g. renal_risk_factors."
+    ),
+    db: str | None = _DB,
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Next-cycle prescription under the protocol's organ limits, from the stored cycles."""
+    with handle_errors():
+        protocol = find_protocol(trial)
+        with session_scope(connect(db)) as session:
+            register_protocol(session, protocol)
+            cycles = cycles_of(session, patient_id=patient, trial_id=protocol.id)
+            history = _history(cycles)
+            last = cycles[-1] if cycles else None
+            weight = weight_kg if weight_kg is not None else (last.weight_kg if last else None)
+            chosen_level = level or (last.dose_level if last else None)
+            last_date = last.administered_at.date() if last and last.administered_at else None
+        result = plan_next_cycle(
+            protocol, history, weight_kg=weight, level_id=chosen_level, risk_factors=risk_factor
+        )
+        window = None
+        if protocol.schedule is not None and last_date is not None and not result.stop:
+            w = next_cycle_window(protocol.schedule, previous=last_date, cycle=result.cycle)
+            window = {
+                "nominal": w.nominal.isoformat(),
+                "earliest": w.earliest.isoformat(),
+                "latest": w.latest.isoformat(),
+            }
+        payload: dict[str, Any] = {
+            "patient_id": patient,
+            "trial_id": protocol.id,
+            "cycles_given": [c.cycle_number for c in cycles],
+            "next_cycle": result.cycle,
+            "prescribed_activity_mbq": result.prescription.activity_mbq,
+            "max_activity_mbq": result.max_activity_mbq,
+            "recommended_activity_mbq": result.recommended_activity_mbq,
+            "reduced": result.reduced,
+            "stop": result.stop,
+            "last_cycle": result.last_cycle,
+            "window": window,
+            "reasons": list(result.reasons),
+            "organs": [
+                {
+                    "organ": t.organ,
+                    "cycles": list(t.cycles),
+                    "absorbed_dose_gy": t.absorbed_dose_gy,
+                    "bed_gy": t.bed_gy,
+                    "rbe_weighted_dose_gy": t.rbe_weighted_dose_gy,
+                }
+                for t in result.totals
+            ],
+            "limits": [
+                {
+                    "organ": ch.limit.organ,
+                    "quantity": ch.limit.quantity,
+                    "limit": ch.limit.limit,
+                    "cumulative": ch.cumulative,
+                    "dose_gy_per_gbq": ch.dose_gy_per_gbq,
+                    "max_activity_mbq": ch.max_activity_mbq,
+                    "projected_at_prescribed": ch.projected_at_prescribed,
+                    "reached": ch.reached,
+                    "note": ch.note,
+                    "source": ch.limit.source,
+                }
+                for ch in result.checks
+            ],
+            "warnings": list(result.warnings),
+        }
+        if json_out:
+            print_json(payload)
+            return
+        verdict = (
+            "STOP"
+            if result.stop
+            else (
+                f"give {result.recommended_activity_mbq:,.0f} MBq"
+                + (" (reduced)" if result.reduced else "")
+            )
+        )
+        console.print(
+            f"[bold]{protocol.id}, patient {patient}: cycle {result.cycle} — {verdict}[/]"
+        )
+        if window:
+            console.print(
+                f"window: {window['earliest']} to {window['latest']} (nominal {window['nominal']})"
+            )
+        table = Table(title="Organ limits")
+        for col in (
+            "organ",
+            "quantity",
+            "cumulative",
+            "limit",
+            "Gy/GBq",
+            "max activity (MBq)",
+            "reached",
+        ):
+            table.add_column(col)
+        for ch in payload["limits"]:
+            table.add_row(
+                ch["organ"],
+                ch["quantity"],
+                _fmt(ch["cumulative"]),
+                f"{ch['limit']:g}",
+                _fmt(ch["dose_gy_per_gbq"]),
+                _fmt(ch["max_activity_mbq"], "{:,.0f}"),
+                str(ch["reached"]),
+            )
+        console.print(table)
+        for reason in result.reasons:
+            console.print(f"- {reason}")
+        for warning in result.warnings:
+            console.print(f"[yellow]warning:[/] {warning}")
+
+
+def _fmt(value: float | None, pattern: str = "{:.3g}") -> str:
+    return "-" if value is None else pattern.format(value)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``cycle`` and ``plan`` to the top-level app."""
+    app.add_typer(cycle_app, name="cycle")
+    app.command("plan")(plan_command)

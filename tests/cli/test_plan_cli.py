@@ -1,0 +1,127 @@
+"""Cycles in the store and next-cycle planning against the protocol's organ limits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from theratrial.cli.main import app
+
+runner = CliRunner()
+
+
+def _dosimetry(path: Path, kidney_gy: float, marrow_gy: float = 0.2) -> Path:
+    rows = [
+        {
+            "region": "kidneys",
+            "dose_gy": kidney_gy,
+            "effective_half_life_h": 50.0,
+            "alpha_beta_gy": 2.6,
+            "repair_half_time_h": 2.8,
+            "model": "mono_exponential",
+        },
+        {"region": "red marrow", "dose_gy": marrow_gy, "effective_half_life_h": 60.0},
+    ]
+    path.write_text(json.dumps(rows))
+    return path
+
+
+def _record(tmp_path: Path, db: Path, cycle: int, kidney_gy: float) -> None:
+    dosi = _dosimetry(tmp_path / f"c{cycle}.json", kidney_gy)
+    result = runner.invoke(
+        app,
+        [
+            "cycle",
+            "record",
+            "--patient",
+            "PLAN-1",
+            "--trial",
+            "NCT01842165",
+            "--cycle",
+            str(cycle),
+            "--activity-mbq",
+            "7400",
+            "--date",
+            f"2026-0{cycle}-01",
+            "--dosimetry",
+            str(dosi),
+            "--db",
+            str(db),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+
+
+def _plan(db: Path) -> dict:  # type: ignore[type-arg]
+    result = runner.invoke(
+        app, ["plan", "PLAN-1", "--trial", "NCT01842165", "--db", str(db), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_full_activity_while_far_from_limits(tmp_path: Path) -> None:
+    db = tmp_path / "p.sqlite"
+    _record(tmp_path, db, 1, 3.0)
+    plan = _plan(db)
+    assert plan["next_cycle"] == 2
+    assert plan["stop"] is False
+    assert plan["reduced"] is False
+    assert plan["recommended_activity_mbq"] == pytest.approx(7400.0)
+    kidneys = next(o for o in plan["organs"] if o["organ"] == "kidneys")
+    assert kidneys["absorbed_dose_gy"] == pytest.approx(3.0)
+
+
+def test_reduced_activity_keeps_the_kidneys_under_23_gy(tmp_path: Path) -> None:
+    db = tmp_path / "p.sqlite"
+    for cycle in (1, 2, 3):
+        _record(tmp_path, db, cycle, 6.0)  # 18 Gy so far, 0.81 Gy/GBq
+    plan = _plan(db)
+    assert plan["reduced"] is True
+    assert plan["stop"] is False
+    limit = next(
+        ch
+        for ch in plan["limits"]
+        if ch["organ"] == "kidneys" and ch["quantity"] == "absorbed_dose_gy"
+    )
+    expected = (23.0 - 18.0) / (6.0 / 7.4) * 1000.0  # MBq that keep the kidneys at 23 Gy
+    assert limit["max_activity_mbq"] == pytest.approx(expected, rel=1e-6)
+    assert plan["recommended_activity_mbq"] <= expected + 1e-6
+
+
+def test_stop_when_the_limit_is_reached(tmp_path: Path) -> None:
+    db = tmp_path / "p.sqlite"
+    for cycle in (1, 2):
+        _record(tmp_path, db, cycle, 11.5)  # 23 Gy after two cycles
+    plan = _plan(db)
+    assert plan["stop"] is True
+    assert any("kidneys" in reason for reason in plan["reasons"])
+
+
+def test_bad_dosimetry_file_is_rejected(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"region": "kidneys"}]))
+    result = runner.invoke(
+        app,
+        [
+            "cycle",
+            "record",
+            "--patient",
+            "P",
+            "--trial",
+            "NCT01842165",
+            "--cycle",
+            "1",
+            "--activity-mbq",
+            "7400",
+            "--dosimetry",
+            str(bad),
+            "--db",
+            str(tmp_path / "x.sqlite"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "dose_gy" in result.output
