@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from theratrial.dosimetry.fit import FALLBACK, MODEL_NAMES, aicc, fit_tac, select_model
+from theratrial.dosimetry.fit import FALLBACK, MODEL_NAMES, aicc, fit_tac
 from theratrial.dosimetry.tac import time_activity_curve
 from theratrial.errors import ParameterError
 
@@ -72,31 +72,6 @@ def test_aicc_formula() -> None:
     assert math.isnan(aicc(wrss, 4, 2))
 
 
-def test_selection_prefers_the_true_model_with_noise() -> None:
-    rng = np.random.default_rng(3)
-    terms, _ = TRUE_CURVES["bi_exponential"]
-    t = np.array([0.5, 1.0, 2.0, 4.0, 8.0, 24.0, 48.0, 72.0, 96.0, 168.0, 240.0])
-    a = _curve(terms, t) * (1 + 0.02 * rng.standard_normal(t.size))
-    selection = select_model(time_activity_curve(t, a))
-    assert selection.best is not None
-    assert selection.best.model == "bi_exponential"
-    assert selection.criterion == "AICc"
-    finite = [w for w in selection.akaike_weights if not math.isnan(w)]
-    assert sum(finite) == pytest.approx(1.0)
-
-
-def test_selection_with_few_points_keeps_the_simplest_shape() -> None:
-    t = np.array([4.0, 24.0, 96.0, 168.0])
-    falling = select_model(time_activity_curve(t, 60 * np.exp(-0.0139 * t)))
-    assert falling.best is not None
-    assert falling.best.model == "mono_exponential"
-    assert falling.criterion == "fewest parameters"
-    rising = select_model(time_activity_curve(t, [10.0, 14.0, 11.0, 7.0]))
-    assert rising.best is not None
-    assert rising.best.model == "uptake_washout"
-    assert any("uptake phase" in w for w in rising.warnings)
-
-
 @pytest.mark.parametrize(
     ("times", "activities", "reason"),
     [
@@ -113,10 +88,6 @@ def test_ill_posed_data_report_failure_and_fallback(
     assert reason in fit.message
     assert fit.fallback == FALLBACK
     assert math.isnan(fit.tia_mbq_h)
-    selection = select_model(time_activity_curve(times, activities))
-    assert selection.best is None
-    assert selection.fallback == FALLBACK
-    assert selection.warnings
 
 
 def test_overparameterised_model_on_simple_data_is_flagged() -> None:

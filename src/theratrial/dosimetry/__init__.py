@@ -36,15 +36,7 @@ from theratrial.dosimetry.alpha import (
     chain_energy_per_decay,
 )
 from theratrial.dosimetry.dose import RegionDose, region_dose, regions_dose
-from theratrial.dosimetry.fit import (
-    MODEL_NAMES,
-    FitParameter,
-    ModelSelection,
-    TacFit,
-    aicc,
-    fit_tac,
-    select_model,
-)
+from theratrial.dosimetry.fit import MODEL_NAMES, FitParameter, TacFit, aicc, fit_tac
 from theratrial.dosimetry.point_kernel import DosePointKernel, KernelComponent, dose_point_kernel
 from theratrial.dosimetry.radiobiology import (
     KIDNEY,
@@ -57,6 +49,7 @@ from theratrial.dosimetry.radiobiology import (
     g_factor_mono_exponential,
     g_factor_sampled,
 )
+from theratrial.dosimetry.selection import ModelSelection, select_model
 from theratrial.dosimetry.sphere import (
     SphereAbsorbedFractions,
     sphere_absorbed_fractions,

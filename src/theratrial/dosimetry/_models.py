@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,18 +22,20 @@ Terms = tuple[NDArray[np.float64], NDArray[np.float64]]
 
 @dataclass(frozen=True, slots=True)
 class TacModel:
-    """One fit function.
+    """One fit function: a sum of exponentials linear in the internal parameters.
 
-    ``terms(theta, lam_p)`` gives the amplitudes (MBq) and decay constants (1/h) of the
-    exponential sum; ``report`` is the matrix M and offset c of the reported parameters
-    ``M theta + c``, which are linear in the internal ones.
+    Amplitudes are ``A theta`` (MBq) and decay constants ``lambda_phys + B theta`` (1/h), so
+    the Jacobian is analytic; the reported parameters are ``M theta + c`` with
+    ``c = lambda_phys x report_offset``.
     """
 
     name: str
     formula: str
     labels: tuple[str, ...]
-    terms: Callable[[NDArray[np.float64], float], Terms]
-    report: Callable[[float], tuple[NDArray[np.float64], NDArray[np.float64]]]
+    amp_matrix: NDArray[np.float64]
+    rate_matrix: NDArray[np.float64]
+    report_matrix: NDArray[np.float64]
+    report_offset: NDArray[np.float64]
     amplitude_index: tuple[int, ...]
 
     @property
@@ -42,54 +43,46 @@ class TacModel:
         """Number of fitted parameters."""
         return len(self.labels)
 
+    def terms(self, theta: NDArray[np.float64], lam_p: float) -> Terms:
+        """Amplitudes (MBq) and decay constants (1/h) of the exponential sum."""
+        return self.amp_matrix @ theta, lam_p + self.rate_matrix @ theta
+
+    def activity_and_jacobian(
+        self, theta: NDArray[np.float64], lam_p: float, t: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Model activity at ``t`` and its derivatives with respect to ``theta``."""
+        amps, rates = self.terms(theta, lam_p)
+        e = np.exp(-np.outer(t, rates))  # (n, k)
+        value = e @ amps
+        jac = e @ self.amp_matrix - (e * amps[None, :] * t[:, None]) @ self.rate_matrix
+        return value, jac
+
+    def tia_and_gradient(
+        self, theta: NDArray[np.float64], lam_p: float
+    ) -> tuple[float, NDArray[np.float64]]:
+        """Integral to infinity, sum a_k / lambda_k, and its gradient."""
+        amps, rates = self.terms(theta, lam_p)
+        grad = (1.0 / rates) @ self.amp_matrix - (amps / rates**2) @ self.rate_matrix
+        return float(np.sum(amps / rates)), grad
+
+    def report(self, lam_p: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Matrix and offset of the reported parameters."""
+        return self.report_matrix, lam_p * self.report_offset
+
+
+def _m(rows: list[list[float]]) -> NDArray[np.float64]:
+    return np.asarray(rows, dtype=np.float64)
+
 
 def _arr(*values: float) -> NDArray[np.float64]:
     return np.asarray(values, dtype=np.float64)
 
 
-def _mono_terms(th: NDArray[np.float64], lp: float) -> Terms:
-    return _arr(th[0]), _arr(lp + th[1])
-
-
-def _mono_report(lp: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    return np.eye(2), _arr(0.0, lp)
-
-
-def _bi_terms(th: NDArray[np.float64], lp: float) -> Terms:
-    a1, a2, b2, e1 = th
-    return _arr(a1, a2), _arr(lp + b2 + e1, lp + b2)
-
-
-def _bi_report(lp: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    m = np.array([[1, 0, 0, 0], [0, 0, 1, 1], [0, 1, 0, 0], [0, 0, 1, 0]], dtype=np.float64)
-    return m, _arr(0.0, lp, 0.0, lp)
-
-
-def _uw_terms(th: NDArray[np.float64], lp: float) -> Terms:
-    a, bw, e = th
-    return _arr(a, -a), _arr(lp + bw, lp + bw + e)
-
-
-def _uw_report(lp: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    m = np.array([[1, 0, 0], [0, 1, 0], [0, 1, 1]], dtype=np.float64)
-    return m, _arr(0.0, lp, lp)
-
-
-def _tri_terms(th: NDArray[np.float64], lp: float) -> Terms:
-    a1, a2, b2, e1, e3 = th
-    lam2 = lp + b2
-    lam1 = lam2 + e1
-    return _arr(a1, a2, -(a1 + a2)), _arr(lam1, lam2, lam1 + e3)
-
-
-def _tri_report(lp: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    m = np.array(
-        [[1, 0, 0, 0, 0], [0, 0, 1, 1, 0], [0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 1, 1, 1]],
-        dtype=np.float64,
-    )
-    return m, _arr(0.0, lp, 0.0, lp, lp)
-
-
+# Internal parameters (all >= 0):
+#   mono  [A, b]                 lambda = lp + b
+#   bi    [A1, A2, b2, e1]       lambda2 = lp + b2, lambda1 = lambda2 + e1
+#   uw    [A, bw, e]             lambda_w = lp + bw, lambda_u = lambda_w + e
+#   tri   [A1, A2, b2, e1, e3]   lambda2 = lp + b2, lambda1 = lambda2 + e1, lambda_u = lambda1 + e3
 MODELS: dict[str, TacModel] = {
     m.name: m
     for m in (
@@ -97,32 +90,48 @@ MODELS: dict[str, TacModel] = {
             "mono_exponential",
             "A e^(-lambda t)",
             ("a_mbq", "lambda_per_h"),
-            _mono_terms,
-            _mono_report,
+            _m([[1, 0]]),
+            _m([[0, 1]]),
+            np.eye(2),
+            _arr(0, 1),
             (0,),
         ),
         TacModel(
             "bi_exponential",
             "A1 e^(-lambda1 t) + A2 e^(-lambda2 t), lambda1 > lambda2",
             ("a1_mbq", "lambda1_per_h", "a2_mbq", "lambda2_per_h"),
-            _bi_terms,
-            _bi_report,
+            _m([[1, 0, 0, 0], [0, 1, 0, 0]]),
+            _m([[0, 0, 1, 1], [0, 0, 1, 0]]),
+            _m([[1, 0, 0, 0], [0, 0, 1, 1], [0, 1, 0, 0], [0, 0, 1, 0]]),
+            _arr(0, 1, 0, 1),
             (0, 1),
         ),
         TacModel(
             "uptake_washout",
             "A (e^(-lambda_washout t) - e^(-lambda_uptake t))",
             ("a_mbq", "lambda_washout_per_h", "lambda_uptake_per_h"),
-            _uw_terms,
-            _uw_report,
+            _m([[1, 0, 0], [-1, 0, 0]]),
+            _m([[0, 1, 0], [0, 1, 1]]),
+            _m([[1, 0, 0], [0, 1, 0], [0, 1, 1]]),
+            _arr(0, 1, 1),
             (0,),
         ),
         TacModel(
             "tri_exponential",
             "A1 e^(-lambda1 t) + A2 e^(-lambda2 t) - (A1 + A2) e^(-lambda_uptake t)",
             ("a1_mbq", "lambda1_per_h", "a2_mbq", "lambda2_per_h", "lambda_uptake_per_h"),
-            _tri_terms,
-            _tri_report,
+            _m([[1, 0, 0, 0, 0], [0, 1, 0, 0, 0], [-1, -1, 0, 0, 0]]),
+            _m([[0, 0, 1, 1, 0], [0, 0, 1, 0, 0], [0, 0, 1, 1, 1]]),
+            _m(
+                [
+                    [1, 0, 0, 0, 0],
+                    [0, 0, 1, 1, 0],
+                    [0, 1, 0, 0, 0],
+                    [0, 0, 1, 0, 0],
+                    [0, 0, 1, 1, 1],
+                ]
+            ),
+            _arr(0, 1, 0, 1, 1),
             (0, 1),
         ),
     )

@@ -155,6 +155,7 @@ def region_dose(
     population_half_life_h: float | None = None,
     rbe_alpha: float = 5.0,
     released: Mapping[str, float] | None = None,
+    s_values: str = "auto",
 ) -> RegionDose:
     """Ã, absorbed dose, dose per GBq and BED of one region.
 
@@ -176,6 +177,8 @@ def region_dose(
         Population effective half-life for single-time-point data (Madsen).
     rbe_alpha, released
         Alpha emitters: RBE of alpha particles, daughters released from the region.
+    s_values
+        ``"auto"`` (organ table, else sphere model) or ``"local"`` (local absorption).
     """
     if administered_activity_mbq is not None and not administered_activity_mbq > 0:
         raise ParameterError(
@@ -202,7 +205,9 @@ def region_dose(
             "BED not computed (no established LQ repair model for alpha particles)"
         )
     else:
-        s_value = region_s_value(tac.region, mass_g=mass_g, nuclide_name=nuc.name, phantom=phantom)
+        s_value = region_s_value(
+            tac.region, mass_g=mass_g, nuclide_name=nuc.name, phantom=phantom, method=s_values
+        )
         dose = tia.tia_mbq_h * s_value.s_value_mgy_per_mbq_h / 1000.0
         if s_value.method == "sphere" and not _is_lesion(tac.region):
             warnings.append(f"no organ S-value for {tac.region!r}: sphere model at its mass")
@@ -258,6 +263,7 @@ def regions_dose(
     phantom: Phantom = "adult_male",
     rbe_alpha: float = 5.0,
     released: Mapping[str, float] | None = None,
+    s_values: str = "auto",
 ) -> tuple[RegionDose, ...]:
     """:func:`region_dose` for every curve, with masses and radiobiology looked up by region.
 
@@ -291,6 +297,7 @@ def regions_dose(
             radiobiology=chosen.get(tac.region, default_radiobiology),
             rbe_alpha=rbe_alpha,
             released=released,
+            s_values=s_values,
         )
         for tac in tacs
     )

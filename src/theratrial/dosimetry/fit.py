@@ -32,7 +32,6 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,14 +43,13 @@ from theratrial.dosimetry.tac import TimeActivityCurve
 from theratrial.errors import ParameterError
 
 __all__ = [
+    "EXACT_RELATIVE_RESIDUAL",
     "FALLBACK",
     "MODEL_NAMES",
     "FitParameter",
-    "ModelSelection",
     "TacFit",
     "aicc",
     "fit_tac",
-    "select_model",
 ]
 
 MODEL_NAMES: tuple[str, ...] = tuple(MODELS)
@@ -62,8 +60,8 @@ FALLBACK = "trapezoid_physical_tail"
 
 _RATE_MAX = 20.0  # 1/h: half-life of 2 min, faster than any imaged phase
 _REL_SE_WARN = 0.5
-_UPTAKE_MODELS = ("uptake_washout", "tri_exponential")
-_EXACT = 1e-12  # relative residual below which a fit counts as exact
+EXACT_RELATIVE_RESIDUAL = 1e-12
+"""Relative residual below which a fit counts as exact (floors WRSS in AICc, F-tests)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +165,9 @@ def aicc(weighted_rss: float, n_points: int, n_parameters: int) -> float:
     n = n_points
     if n - k - 1 <= 0 or not math.isfinite(weighted_rss):
         return math.nan
-    wrss = max(weighted_rss, n * _EXACT**2)  # an exact fit (noise-free data) stays finite
+    wrss = max(
+        weighted_rss, n * EXACT_RELATIVE_RESIDUAL**2
+    )  # an exact fit (noise-free data) stays finite
     return n * math.log(wrss / n) + 2 * k + 2 * k * (k + 1) / (n - k - 1)
 
 
@@ -182,11 +182,6 @@ def _sigma(a: NDArray[np.float64], weighting: str) -> NDArray[np.float64]:
     if weighting == "uniform":
         return np.ones_like(a)
     return np.maximum(a, 0.01 * float(a.max()))
-
-
-def _tia(model: TacModel, theta: NDArray[np.float64], lp: float) -> float:
-    amps, lams = model.terms(theta, lp)
-    return float(np.sum(amps / lams))
 
 
 def _degenerate(
@@ -250,9 +245,12 @@ def fit_tac(
     sigma = _sigma(a, weighting)
 
     def residuals(theta: NDArray[np.float64]) -> NDArray[np.float64]:
-        amps, lams = spec.terms(theta, lp)
-        model_a = np.sum(amps[:, None] * np.exp(-np.outer(lams, t)), axis=0)
-        return np.asarray((model_a - a) / sigma, dtype=np.float64)
+        value, _ = spec.activity_and_jacobian(theta, lp, t)
+        return np.asarray((value - a) / sigma, dtype=np.float64)
+
+    def jacobian(theta: NDArray[np.float64]) -> NDArray[np.float64]:
+        _, jac = spec.activity_and_jacobian(theta, lp, t)
+        return np.asarray(jac / sigma[:, None], dtype=np.float64)
 
     top = float(a.max())
     lower = np.zeros(p)
@@ -261,8 +259,8 @@ def fit_tac(
     best = None
     for start in initial_guesses(model, t, a, lp):
         x0 = np.clip(start, lower + 1e-9, upper * 0.999)
-        result = least_squares(residuals, x0, bounds=(lower, upper), x_scale="jac",
-                               method="trf", max_nfev=4000)  # fmt: skip
+        result = least_squares(residuals, x0, jac=jacobian, bounds=(lower, upper),
+                               x_scale="jac", method="trf", max_nfev=4000)  # fmt: skip
         if best is None or result.cost < best.cost:
             best = result
     assert best is not None
@@ -279,11 +277,7 @@ def fit_tac(
     m_rep, c_rep = spec.report(lp)
     values = m_rep @ theta + c_rep
     se = np.sqrt(np.clip(np.diag(m_rep @ cov @ m_rep.T), 0.0, None))
-    tia = _tia(spec, theta, lp)
-    grad = np.array([
-        (_tia(spec, theta + h, lp) - _tia(spec, theta - h, lp)) / (2 * h[i])
-        for i, h in enumerate(np.diag(np.maximum(np.abs(theta), 1e-6) * 1e-6))
-    ])  # fmt: skip
+    tia, grad = spec.tia_and_gradient(theta, lp)
     tia_se = float(math.sqrt(max(float(grad @ cov @ grad), 0.0))) if dof > 0 else math.nan
     warnings: list[str] = []
     if dof == 0:
@@ -317,99 +311,3 @@ def fit_tac(
         fallback=None,
         warnings=tuple(warnings),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class ModelSelection:
-    """The outcome of fitting several models and choosing one.
-
-    Attributes
-    ----------
-    region
-        Region name.
-    best
-        The chosen fit, or None when no fit is usable.
-    candidates
-        Every fit tried, in the order of the models asked for.
-    akaike_weights
-        Akaike weight of each candidate (NaN where AICc is undefined or the fit failed).
-    criterion
-        How ``best`` was chosen.
-    fallback
-        :data:`FALLBACK` when no fit is usable, else None.
-    warnings
-        Cautions about the choice.
-    """
-
-    region: str
-    best: TacFit | None
-    candidates: tuple[TacFit, ...]
-    akaike_weights: tuple[float, ...]
-    criterion: str
-    fallback: str | None
-    warnings: tuple[str, ...]
-
-
-def select_model(
-    tac: TimeActivityCurve,
-    *,
-    models: Sequence[str] = MODEL_NAMES,
-    weighting: str = "relative",
-) -> ModelSelection:
-    """Fit every model in ``models`` and keep the one with the lowest AICc.
-
-    When AICc is undefined for every usable fit (n <= p + 2), the usable fit with the
-    fewest parameters is kept (among models with an uptake phase when the data rise before
-    they fall) and a warning says so. When no fit is usable, ``best`` is
-    None and ``fallback`` names the model-free method.
-
-    Examples
-    --------
-    >>> from theratrial.dosimetry.tac import time_activity_curve
-    >>> t = np.array([1.0, 4.0, 24.0, 48.0, 72.0, 96.0, 168.0, 240.0])
-    >>> a = 80 * np.exp(-0.02 * t) + 40 * np.exp(-0.3 * t)
-    >>> sel = select_model(time_activity_curve(t, a), models=["mono_exponential", "bi_exponential"])
-    >>> sel.best.model, sel.criterion
-    ('bi_exponential', 'AICc')
-    """
-    fits = tuple(fit_tac(tac, m, weighting=weighting) for m in models)
-    usable = [f for f in fits if f.success]
-    scored = [f for f in usable if math.isfinite(f.aicc)]
-    warnings: list[str] = []
-    weights = [math.nan] * len(fits)
-    if scored:
-        low = min(f.aicc for f in scored)
-        raw = {id(f): math.exp(-0.5 * (f.aicc - low)) for f in scored}
-        total = sum(raw.values())
-        weights = [raw[id(f)] / total if id(f) in raw else math.nan for f in fits]
-        best: TacFit | None = min(scored, key=lambda f: f.aicc)
-        criterion = "AICc"
-    elif usable:
-        shaped = [f for f in usable if f.model in _UPTAKE_MODELS] if tac.peak_index > 0 else []
-        pool = shaped or usable
-        best = min(pool, key=lambda f: (f.n_parameters, f.weighted_rss))
-        criterion = "fewest parameters"
-        shape = "with an uptake phase " if shaped else ""
-        warnings.append(
-            f"AICc undefined with {tac.n_points} points for every usable model; "
-            f"kept the simplest model {shape}({best.model})"
-        )
-    else:
-        best, criterion = None, "none"
-        warnings.append(
-            "no fit usable (" + "; ".join(f"{f.model}: {f.message}" for f in fits) + f"); "
-            f"falling back to {FALLBACK}"
-        )
-    if (
-        best is not None
-        and best.model in ("mono_exponential", "bi_exponential")
-        and (tac.peak_index > 0)
-    ):
-        warnings.append(
-            "the data rise before they fall but the chosen model has no uptake phase: "
-            "the activity before the peak is extrapolated"
-        )
-    return ModelSelection(
-        tac.region, best, fits, tuple(weights), criterion,
-        None if best is not None else FALLBACK, tuple(warnings),
-    )  # fmt: skip

@@ -179,8 +179,12 @@ def region_s_value(
     nuclide_name: str = "Lu-177",
     phantom: Phantom = "adult_male",
     density_g_per_ml: float = 1.0,
+    method: str = "auto",
 ) -> SValue:
     """The self S-value for any region: organ table, else sphere model, else local absorption.
+
+    ``method="local"`` forces local absorption of the non-penetrating energy (electrons,
+    alphas; no photons, no electron escape), the model of local-deposition voxel dosimetry.
 
     For Lu-177: the OpenDose value scaled by mass for kidneys, liver and spleen, the sphere
     model at ``mass_g`` for every other region. For Ac-225 (and any nuclide with ICRP 107
@@ -194,8 +198,12 @@ def region_s_value(
     ('sphere', 2.48)
     """
     _check_mass(mass_g, region)
+    if method not in ("auto", "local"):
+        raise ParameterError(
+            f"unknown S-value method {method!r}", field="method", hint="auto | local"
+        )
     nuc = nuclide(nuclide_name)
-    if nuc.name == "Lu-177":
+    if nuc.name == "Lu-177" and method == "auto":
         if canonical_organ(region) is not None:
             return organ_s_value(region, mass_g=mass_g, phantom=phantom)
         s_h = float(

@@ -34,20 +34,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-from theratrial.dosimetry.fit import (
-    FALLBACK,
-    MODEL_NAMES,
-    ModelSelection,
-    TacFit,
-    fit_tac,
-    select_model,
-)
+from theratrial.dosimetry.fit import FALLBACK, MODEL_NAMES, TacFit, fit_tac
 from theratrial.dosimetry.radiobiology import (
     g_factor_exponentials,
     g_factor_mono_exponential,
     g_factor_sampled,
 )
+from theratrial.dosimetry.selection import ModelSelection, select_model
 from theratrial.dosimetry.stp import tia_hanscheid_mbq_h, tia_madsen_mbq_h
 from theratrial.dosimetry.tac import TimeActivityCurve
 from theratrial.errors import ParameterError
@@ -108,6 +103,27 @@ class TiaResult:
         if self.exponentials:
             return math.log(2.0) / min(lam for _, lam in self.exponentials)
         return math.log(2.0) / self.tail_decay_per_h
+
+    def activity_mbq(self, times_h: ArrayLike) -> NDArray[np.float64]:
+        """Activity (MBq) at ``times_h`` on the curve that gave Ã (fit, trapezoid or STP).
+
+        Examples
+        --------
+        >>> from theratrial.dosimetry.tac import time_activity_curve
+        >>> r = tia_trapezoid(time_activity_curve([4.0, 24.0], [10.0, 8.0]))
+        >>> [round(float(a), 3) for a in r.activity_mbq([2.0, 14.0, 24.0 + 159.53])]
+        [5.0, 9.0, 4.0]
+        """
+        t = np.asarray(times_h, dtype=np.float64)
+        if self.exponentials:
+            terms = [a * np.exp(-lam * t) for a, lam in self.exponentials]
+            return np.asarray(np.sum(terms, axis=0), dtype=np.float64)
+        knots_t = np.asarray(self.samples_h)
+        knots_a = np.asarray(self.samples_mbq)
+        start = 0.0 if self.head == "zero" else float(knots_a[0])
+        inside = np.interp(t, np.concatenate([[0.0], knots_t]), np.concatenate([[start], knots_a]))
+        tail = knots_a[-1] * np.exp(-self.tail_decay_per_h * (t - knots_t[-1]))
+        return np.asarray(np.where(t <= knots_t[-1], inside, tail), dtype=np.float64)
 
     def g_factor(self, *, repair_half_time_h: float) -> float:
         """Lea-Catcheside G-factor of a dose rate proportional to this activity curve."""

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
-from numpy.typing import NDArray
 
 from theratrial.dosimetry.tac import TimeActivityCurve
 from theratrial.dosimetry.tia import TiaResult
@@ -41,18 +40,6 @@ def save_figure(figure: Figure, path: str | Path, *, dpi: int = 150) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(target, dpi=dpi, bbox_inches="tight")
     return target
-
-
-def _curve(result: TiaResult, t: NDArray[np.float64]) -> NDArray[np.float64]:
-    if result.exponentials:
-        terms = [a * np.exp(-lam * t) for a, lam in result.exponentials]
-        return np.asarray(np.sum(terms, axis=0), dtype=np.float64)
-    knots_t = np.asarray(result.samples_h)
-    knots_a = np.asarray(result.samples_mbq)
-    start = 0.0 if result.head == "zero" else float(knots_a[0])
-    inside = np.interp(t, np.concatenate([[0.0], knots_t]), np.concatenate([[start], knots_a]))
-    tail = knots_a[-1] * np.exp(-result.tail_decay_per_h * (t - knots_t[-1]))
-    return np.asarray(np.where(t <= knots_t[-1], inside, tail), dtype=np.float64)
 
 
 def tac_figure(
@@ -90,7 +77,7 @@ def tac_figure(
                 if fit.success and (res.fit is None or fit.model != res.fit.model):
                     ax.plot(grid, fit.evaluate(grid), "--", lw=0.8, color="0.6", label=fit.model)
         label = f"{res.method}: Ã {res.tia_mbq_h:.4g} MBq h"
-        ax.plot(grid, _curve(res, grid), color="#2166ac", lw=1.6, label=label)
+        ax.plot(grid, res.activity_mbq(grid), color="#2166ac", lw=1.6, label=label)
         ax.plot(tac.times_h, tac.activity_mbq, "o", color="#b2182b", label="measured")
         if res.fallback is not None:
             ax.set_facecolor("#fff7e6")
