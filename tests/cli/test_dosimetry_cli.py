@@ -113,3 +113,45 @@ def test_masses_option_is_required(tmp_path: Path) -> None:
     result = runner.invoke(app, ["dosimetry-table", str(tac_path), "--json"])
     assert result.exit_code == 2
     assert "--masses" in result.output
+
+
+@pytest.fixture(scope="module")
+def small_patient(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from theratrial.phantoms import PhantomConfig, write_patient
+
+    folder = tmp_path_factory.mktemp("cli") / "patient"
+    config = PhantomConfig().noise_free().with_therapy(cycles=1).with_grid((48, 48, 48))
+    write_patient(folder, 3, config=config)
+    return folder
+
+
+def test_dosimetry_patient_folder_json(small_patient: Path) -> None:
+    result = runner.invoke(
+        app, ["dosimetry", str(small_patient), "--nuclide", "Lu-177", "--voxel", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"patient_dir", "nuclide", "masses", "cycles", "cumulative", "warnings"}
+    (cycle,) = data["cycles"]
+    assert cycle["times_h"] == [4.0, 24.0, 96.0, 168.0]
+    assert cycle["administered_activity_mbq"] == pytest.approx(7400.0)
+    kidney = next(r for r in cycle["regions"] if r["region"] == "kidney_left")
+    assert set(kidney) >= REQUIRED
+    assert set(kidney["voxel_dose_gy"]) == {"local_deposition", "kernel"}
+    assert len(kidney["activity_mbq"]) == 4
+    masses = {m["region"]: m for m in data["masses"]}
+    assert masses["liver"]["source"] == "CT density"
+    totals = {c["region"]: c for c in data["cumulative"]}
+    assert totals["kidney_left"]["dose_gy"] == pytest.approx(kidney["dose_gy"])
+
+
+def test_dosimetry_patient_folder_table_and_errors(small_patient: Path, tmp_path: Path) -> None:
+    table = runner.invoke(app, ["dosimetry", str(small_patient)])
+    assert table.exit_code == 0, table.output
+    assert "kidney_left" in table.stdout
+    wrong = runner.invoke(app, ["dosimetry", str(small_patient), "--nuclide", "Ac-225", "--json"])
+    assert wrong.exit_code == 2
+    assert "half-life" in wrong.stderr
+    empty = runner.invoke(app, ["dosimetry", str(tmp_path), "--json"])
+    assert empty.exit_code == 2
+    assert "no SPECT" in empty.stderr

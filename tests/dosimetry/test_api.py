@@ -21,6 +21,10 @@ def test_export_list_is_pinned() -> None:
             "regions_dose", "select_model", "sphere_absorbed_fractions", "sphere_radius_cm",
             "sphere_s_value_mgy_per_mbq_h", "tia_hanscheid_mbq_h", "tia_madsen_mbq_h",
             "tia_trapezoid", "time_activity_curve", "time_integrated_activity", "voxel_kernel",
+            "DEFAULT_HU_DENSITY", "HuDensityCalibration", "CycleDosimetry", "PatientDosimetry",
+            "RegionCumulative", "VoxelRegionDose", "patient_dosimetry", "RegionMass",
+            "SpectTimePoint", "activity_regions", "ct_density_map", "region_activity_mbq",
+            "region_masses", "spect_time_points", "tia_map_mbq_h",
         ]
     )  # fmt: skip
     for name in dosimetry.__all__:

@@ -11,18 +11,33 @@ with one object per region::
 
 plus ``alpha_dose_gy``, ``electron_dose_gy``, ``rbe_alpha`` and ``rbe_weighted_dose_gy``
 for alpha emitters (Ac-225, chain in situ).
+
+``dosimetry PATIENT_DIR --nuclide Lu-177 --json`` prints one object::
+
+    {"patient_dir", "nuclide",
+     "masses": [{"region", "volume_ml", "density_g_per_ml", "mass_g", "source"}],
+     "cycles": [{"cycle", "injection_datetime", "administered_activity_mbq", "times_h",
+                 "regions": [<region object as above> + "activity_mbq" (per time point),
+                             "residue_fraction", "voxel_dose_gy" ({"local_deposition",
+                             "kernel"} or null)],
+                 "warnings"}],
+     "cumulative": [{"region", "cycles", "dose_gy", "bed_gy", "rbe_weighted_dose_gy"}],
+     "warnings"}
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
+from rich.progress import Progress
 from rich.table import Table
 
-from theratrial.cli._common import console, handle_errors, print_json
+from theratrial.cli._common import console, err_console, handle_errors, print_json
 from theratrial.dosimetry.dose import RegionDose, regions_dose
+from theratrial.dosimetry.pipeline import PatientDosimetry, patient_dosimetry
 from theratrial.dosimetry.radiobiology import Radiobiology
 from theratrial.dosimetry.table import read_mass_table, read_tac_table
 from theratrial.dosimetry.tia import METHODS
@@ -146,6 +161,103 @@ def dosimetry_table(
             _print_table(results)
 
 
+def _patient_payload(result: PatientDosimetry) -> dict[str, object]:
+    cycles = []
+    for cycle in result.cycles:
+        voxel = {v.region: v for v in cycle.voxel}
+        residue = dict(cycle.residue_fraction)
+        regions = []
+        for dose, tac in zip(cycle.regions, cycle.tacs, strict=True):
+            record = dose.as_record()
+            record["activity_mbq"] = list(tac.activity_mbq)
+            record["residue_fraction"] = residue.get(dose.region)
+            v = voxel.get(dose.region)
+            record["voxel_dose_gy"] = (
+                {"local_deposition": v.local_deposition_gy, "kernel": v.kernel_gy} if v else None
+            )
+            regions.append(record)
+        cycles.append(
+            {
+                "cycle": cycle.cycle,
+                "injection_datetime": cycle.injection_datetime,
+                "administered_activity_mbq": cycle.administered_activity_mbq,
+                "times_h": list(cycle.times_h),
+                "regions": regions,
+                "warnings": list(cycle.warnings),
+            }
+        )
+    return {
+        "patient_dir": result.root,
+        "nuclide": result.nuclide,
+        "masses": list(result.masses),
+        "cycles": cycles,
+        "cumulative": list(result.cumulative()),
+        "warnings": list(result.warnings),
+    }
+
+
+def dosimetry(
+    patient_dir: Path = typer.Argument(..., help="Folder of SPECT time points, masks and CT."),
+    nuclide: str = typer.Option("Lu-177", "--nuclide", help="Administered nuclide."),
+    masks: Path | None = typer.Option(None, "--masks", help="Mask file or folder."),
+    ct: Path | None = typer.Option(None, "--ct", help="CT series folder (densities)."),
+    method: str = typer.Option("auto", "--method", help=f"Ã method: {', '.join(METHODS)}."),
+    voxel: bool = typer.Option(False, "--voxel", help="Also compute voxel dose maps."),
+    margin_mm: float = typer.Option(
+        0.0, "--activity-margin-mm", help="Grow regions by this margin to sum activity."
+    ),
+    s_values: str = typer.Option("auto", "--s-values", help="auto (organ/sphere) or local."),
+    calibration: float | None = typer.Option(
+        None, "--calibration-cps-per-mbq", help="Camera sensitivity for SPECT in counts."
+    ),
+    phantom: str = typer.Option("adult_male", "--phantom", help="adult_male or adult_female."),
+    alpha_beta_gy: float = typer.Option(2.6, "--alpha-beta-gy", help="alpha/beta (Gy)."),
+    repair_half_time_h: float = typer.Option(
+        2.8, "--repair-half-time-h", help="Repair half-time (h)."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Dosimetry of every cycle imaged in a patient folder (SPECT time points + masks)."""
+    with handle_errors():
+        if phantom not in ("adult_male", "adult_female"):
+            raise ParameterError(
+                f"unknown phantom {phantom!r}", field="phantom", hint="adult_male or adult_female"
+            )
+
+        def run(progress: Callable[[int, int], None] | None = None) -> PatientDosimetry:
+            return patient_dosimetry(
+                patient_dir,
+                nuclide=nuclide,
+                masks=masks,
+                ct=ct,
+                method=method,
+                voxel=voxel,
+                activity_margin_mm=margin_mm,
+                s_values=s_values,
+                calibration_cps_per_mbq=calibration,
+                phantom="adult_female" if phantom == "adult_female" else "adult_male",
+                default_radiobiology=Radiobiology(alpha_beta_gy, repair_half_time_h),
+                progress=progress,
+            )
+
+        if json_out:
+            print_json(_patient_payload(run()))
+            return
+        with Progress(console=err_console, transient=True) as bar:
+            task = bar.add_task("reading SPECT series", total=None)
+            result = run(lambda done, total: bar.update(task, completed=done, total=total))
+        for cycle in result.cycles:
+            console.print(
+                f"[bold]cycle {cycle.cycle}[/] {cycle.injection_datetime:%Y-%m-%d}, "
+                f"{_fmt(cycle.administered_activity_mbq, 4)} MBq, times "
+                + ", ".join(f"{t:g}" for t in cycle.times_h) + " h"
+            )  # fmt: skip
+            _print_table(cycle.regions)
+        for warning in result.warnings:
+            console.print(f"[yellow]warning[/]: {warning}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``dosimetry-table`` (and ``dosimetry`` for patient folders) to the app."""
+    """Add ``dosimetry-table`` and ``dosimetry`` (patient folders) to the app."""
     app.command("dosimetry-table")(dosimetry_table)
+    app.command("dosimetry")(dosimetry)

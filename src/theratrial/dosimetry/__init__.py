@@ -22,6 +22,12 @@ Region dose and tables
     ``region_dose(tac, *, mass_g, ...)`` / ``regions_dose(tacs, masses_g, ...)`` ->
     ``RegionDose`` (Ã, S, dose, Gy/GBq, BED, EQD2, alpha chain, warnings; ``as_record()``).
     ``read_tac_table(path)``, ``read_mass_table(path)`` (CSV with units in column names).
+Image-based pipeline (patient folder of SPECT time points + masks + CT)
+    ``patient_dosimetry(root, *, nuclide, ...)`` -> ``PatientDosimetry`` (``CycleDosimetry``
+    per cycle, ``cumulative()`` -> ``RegionCumulative``); ``spect_time_points`` ->
+    ``SpectTimePoint``; ``region_masses`` -> ``RegionMass``; ``activity_regions``,
+    ``region_activity_mbq``, ``tia_map_mbq_h``, ``ct_density_map``;
+    ``HuDensityCalibration``, ``DEFAULT_HU_DENSITY``.
 Radiobiology
     ``Radiobiology``, ``KIDNEY``, ``bed_gy``, ``bed_mono_exponential_gy``,
     ``cumulative_bed_gy``, ``eqd2_gy``, ``g_factor_*``.
@@ -35,8 +41,16 @@ from theratrial.dosimetry.alpha import (
     alpha_chain_dose,
     chain_energy_per_decay,
 )
+from theratrial.dosimetry.density import DEFAULT_HU_DENSITY, HuDensityCalibration
 from theratrial.dosimetry.dose import RegionDose, region_dose, regions_dose
 from theratrial.dosimetry.fit import MODEL_NAMES, FitParameter, TacFit, aicc, fit_tac
+from theratrial.dosimetry.pipeline import (
+    CycleDosimetry,
+    PatientDosimetry,
+    RegionCumulative,
+    VoxelRegionDose,
+    patient_dosimetry,
+)
 from theratrial.dosimetry.point_kernel import DosePointKernel, KernelComponent, dose_point_kernel
 from theratrial.dosimetry.radiobiology import (
     KIDNEY,
@@ -50,6 +64,16 @@ from theratrial.dosimetry.radiobiology import (
     g_factor_sampled,
 )
 from theratrial.dosimetry.selection import ModelSelection, select_model
+from theratrial.dosimetry.spect_series import (
+    RegionMass,
+    SpectTimePoint,
+    activity_regions,
+    ct_density_map,
+    region_activity_mbq,
+    region_masses,
+    spect_time_points,
+    tia_map_mbq_h,
+)
 from theratrial.dosimetry.sphere import (
     SphereAbsorbedFractions,
     sphere_absorbed_fractions,
@@ -80,6 +104,7 @@ from theratrial.dosimetry.voxel_kernel import VoxelKernel, voxel_kernel
 
 __all__ = [
     "BACKENDS",
+    "DEFAULT_HU_DENSITY",
     "KIDNEY",
     "METHODS",
     "MODEL_NAMES",
@@ -87,25 +112,34 @@ __all__ = [
     "AlphaDose",
     "ChainEnergy",
     "ConvolutionBackend",
+    "CycleDosimetry",
     "DosePointKernel",
     "FitParameter",
+    "HuDensityCalibration",
     "KernelComponent",
     "ModelSelection",
     "OrganSValue",
+    "PatientDosimetry",
     "Radiobiology",
+    "RegionCumulative",
     "RegionDose",
+    "RegionMass",
     "SValue",
+    "SpectTimePoint",
     "SphereAbsorbedFractions",
     "TacFit",
     "TiaResult",
     "TimeActivityCurve",
     "VoxelKernel",
+    "VoxelRegionDose",
+    "activity_regions",
     "aicc",
     "alpha_chain_dose",
     "bed_gy",
     "bed_mono_exponential_gy",
     "canonical_organ",
     "chain_energy_per_decay",
+    "ct_density_map",
     "cumulative_bed_gy",
     "dose_point_kernel",
     "eqd2_gy",
@@ -118,17 +152,22 @@ __all__ = [
     "local_energy_mev",
     "mean_in_mask",
     "organ_s_value",
+    "patient_dosimetry",
     "read_mass_table",
     "read_tac_table",
+    "region_activity_mbq",
     "region_dose",
+    "region_masses",
     "region_s_value",
     "regions_dose",
     "select_model",
+    "spect_time_points",
     "sphere_absorbed_fractions",
     "sphere_radius_cm",
     "sphere_s_value_mgy_per_mbq_h",
     "tia_hanscheid_mbq_h",
     "tia_madsen_mbq_h",
+    "tia_map_mbq_h",
     "tia_trapezoid",
     "time_activity_curve",
     "time_integrated_activity",

@@ -8,7 +8,6 @@ constraints (uptake faster than washout, fast phase before slow) hold by constru
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 
@@ -157,18 +156,18 @@ def initial_guesses(
     top = float(a.max())
     if name == "mono_exponential":
         starts = [_arr(a_tail, b_tail)] + [
-            _arr(top * math.exp((lp + b) * float(t[peak])), b) for b in rates
+            _arr(top * math.exp((lp + b) * float(t[peak])), b) for b in rates[1:]
         ]
     elif name == "bi_exponential":
         starts = [_arr(top, a_tail, b_tail, e) for e in fast] + [
-            _arr(top, top * 0.5, b, e) for b, e in itertools.product(rates[:3], fast)
+            _arr(top, top * 0.5, b, 0.3) for b in rates[:3]
         ]
     elif name == "uptake_washout":
         starts = [_arr(a_tail, b_tail, e) for e in fast] + [
-            _arr(top * 1.5, b, e) for b, e in itertools.product(rates[:3], fast)
+            _arr(top * 1.5, b, 0.3) for b in rates[:3]
         ]
     else:
-        starts = [_arr(top, a_tail, b_tail, e1, e3) for e1, e3 in itertools.product(fast, fast)] + [
+        starts = [_arr(top, a_tail, b_tail, e1, 1.0) for e1 in fast] + [
             _arr(top, top, b, 0.05, 1.0) for b in rates[:3]
         ]
     return starts

@@ -58,6 +58,7 @@ MODEL_NAMES: tuple[str, ...] = tuple(MODELS)
 FALLBACK = "trapezoid_physical_tail"
 """The model-free method used when no fit is usable."""
 
+_MAX_EVALUATIONS = 500
 _RATE_MAX = 20.0  # 1/h: half-life of 2 min, faster than any imaged phase
 _REL_SE_WARN = 0.5
 EXACT_RELATIVE_RESIDUAL = 1e-12
@@ -260,7 +261,7 @@ def fit_tac(
     for start in initial_guesses(model, t, a, lp):
         x0 = np.clip(start, lower + 1e-9, upper * 0.999)
         result = least_squares(residuals, x0, jac=jacobian, bounds=(lower, upper),
-                               x_scale="jac", method="trf", max_nfev=4000)  # fmt: skip
+                               x_scale="jac", method="trf", max_nfev=_MAX_EVALUATIONS)  # fmt: skip
         if best is None or result.cost < best.cost:
             best = result
     assert best is not None

@@ -276,9 +276,10 @@ def patient_dosimetry(
         warnings.append("no CT found: masses use 1.04 g/mL and voxel dose no density correction")
     masses = region_masses(region_list, density_map=density)
     vois = activity_regions(region_list, margin_mm=activity_margin_mm)
-    kernel = voxel_kernel(name, voxel_size_mm=points[0].voxel_size_mm) if voxel else None
-    if voxel and name != "Lu-177":
-        kernel = None
+    kernel = None
+    if voxel and name == "Lu-177":
+        kernel = voxel_kernel(name, voxel_size_mm=points[0].voxel_size_mm)
+    elif voxel:
         warnings.append(f"no voxel kernel for {name}: voxel dose by local deposition only")
     history: list[tuple[datetime, dict[str, TiaResult]]] = []
     voxel_history: list[tuple[datetime, SpectTimePoint, NDArray[np.float64]]] = []
