@@ -11,6 +11,7 @@ def test_export_list_is_pinned() -> None:
             "CycleDose", "CycleWindow", "DispensingOrder", "LimitCheck", "NextCyclePlan",
             "OrganTotal", "Prescription", "active_limits", "cumulative_doses",
             "cycle_dose_from_region", "cycle_schedule", "dispensing_activity", "dose_level",
+            "history_from_dosimetry",
             "net_administered_activity_mbq", "next_cycle_window", "organ_of",
             "plan_next_cycle", "prescribe_activity",
         ]

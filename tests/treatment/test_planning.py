@@ -162,3 +162,22 @@ def test_bed_limit_binds_for_fast_kinetics_with_risk_factors() -> None:
     assert binding.limit.quantity == "bed_gy"
     assert plan.reduced
     assert plan.max_activity_mbq == pytest.approx(binding.max_activity_mbq)
+
+
+def test_history_from_image_dosimetry_feeds_the_plan(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from theratrial.dosimetry.pipeline import patient_dosimetry
+    from theratrial.phantoms import PhantomConfig, write_patient
+    from theratrial.treatment.planning import history_from_dosimetry
+
+    folder = tmp_path_factory.mktemp("plan") / "patient"
+    config = PhantomConfig().noise_free().with_therapy(cycles=2).with_grid((48, 48, 48))
+    write_patient(folder, 4, config=config)
+    history = history_from_dosimetry(patient_dosimetry(folder), organs=["kidneys", "bone_marrow"])
+    assert {c.organ for c in history} == {"kidneys", "bone_marrow"}
+    assert {c.cycle for c in history} == {1, 2}
+    assert all(c.g_factor is not None for c in history)
+    plan = plan_next_cycle(BORDET, history)
+    assert plan.cycle == 3
+    assert all(c.max_activity_mbq is not None for c in plan.checks)

@@ -16,6 +16,7 @@ Schedule
     ``next_cycle_window(schedule, *, previous, cycle)``.
 Planning
     ``CycleDose`` (one organ, one cycle), ``cycle_dose_from_region(region_dose, ...)``,
+    ``history_from_dosimetry(patient_dosimetry_result, *, organs=None)``,
     ``cumulative_doses(history)`` -> ``OrganTotal`` per organ, ``active_limits(protocol,
     *, risk_factors)``, ``plan_next_cycle(protocol, history, ...)`` -> ``NextCyclePlan``
     (largest activity under every limit, reduction, stop), ``organ_of(region)``.
@@ -36,6 +37,7 @@ from theratrial.treatment.planning import (
     active_limits,
     cumulative_doses,
     cycle_dose_from_region,
+    history_from_dosimetry,
     organ_of,
     plan_next_cycle,
 )
@@ -56,6 +58,7 @@ __all__ = [
     "cycle_schedule",
     "dispensing_activity",
     "dose_level",
+    "history_from_dosimetry",
     "net_administered_activity_mbq",
     "next_cycle_window",
     "organ_of",

@@ -38,6 +38,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from theratrial.dosimetry.dose import RegionDose
+from theratrial.dosimetry.pipeline import PatientDosimetry
 from theratrial.dosimetry.radiobiology import KIDNEY, Radiobiology, bed_gy
 from theratrial.dosimetry.svalues import canonical_organ
 from theratrial.errors import ParameterError
@@ -52,6 +53,7 @@ __all__ = [
     "active_limits",
     "cumulative_doses",
     "cycle_dose_from_region",
+    "history_from_dosimetry",
     "organ_of",
     "plan_next_cycle",
 ]
@@ -151,6 +153,46 @@ def cycle_dose_from_region(
         radiobiology=dose.radiobiology,
         rbe_weighted_dose_gy=dose.alpha.rbe_weighted_dose_gy if dose.alpha else None,
     )
+
+
+def history_from_dosimetry(
+    result: PatientDosimetry, *, organs: Iterable[str] | None = None
+) -> tuple[CycleDose, ...]:
+    """Per-organ cycle doses from an image-based dosimetry (regions mapped by :func:`organ_of`).
+
+    Parameters
+    ----------
+    result
+        :func:`theratrial.dosimetry.patient_dosimetry` output.
+    organs
+        Keep only these organs (e.g. the protocol's limited organs); default every region.
+
+    Raises
+    ------
+    ParameterError
+        When a cycle has no administered activity in its headers.
+    """
+    wanted = set(organs) if organs is not None else None
+    out: list[CycleDose] = []
+    for cycle in result.cycles:
+        if cycle.administered_activity_mbq is None:
+            raise ParameterError(
+                f"cycle {cycle.cycle} has no administered activity",
+                field="administered_activity_mbq",
+                hint="the SPECT headers need (0018,1074) Radionuclide Total Dose",
+            )
+        for dose in cycle.regions:
+            organ = organ_of(dose.region)
+            if wanted is None or organ in wanted:
+                out.append(
+                    cycle_dose_from_region(
+                        dose,
+                        cycle=cycle.cycle,
+                        administered_activity_mbq=cycle.administered_activity_mbq,
+                        organ=organ,
+                    )
+                )
+    return tuple(out)
 
 
 def _per_cycle(history: Iterable[CycleDose], combine: str) -> dict[str, list[CycleDose]]:
