@@ -3,7 +3,7 @@
 TAC table: one row per region and time point, columns ``region``, a time column and an
 activity column whose name carries the unit:
 
-- time: ``time_h`` (hours), ``time_min``, ``time_d``;
+- time: ``time_h`` (hours; also ``time_hr``, ``time_hours``), ``time_min``, ``time_d``;
 - activity: ``activity_mbq``, ``activity_kbq``, ``activity_bq``, ``activity_gbq``,
   ``activity_mci``, ``activity_uci``.
 
@@ -43,7 +43,15 @@ ACTIVITY_UNITS_MBQ: dict[str, float] = {
 }
 """MBq per unit, for the ``activity_<unit>`` column."""
 
-TIME_UNITS_H: dict[str, float] = {"h": 1.0, "min": 1.0 / 60.0, "d": 24.0}
+TIME_UNITS_H: dict[str, float] = {
+    "h": 1.0,
+    "hr": 1.0,
+    "hours": 1.0,
+    "min": 1.0 / 60.0,
+    "minutes": 1.0 / 60.0,
+    "d": 24.0,
+    "days": 24.0,
+}
 """Hours per unit, for the ``time_<unit>`` column."""
 
 
