@@ -13,7 +13,8 @@ from theratrial.dosimetry.tia import time_integrated_activity
 from theratrial.errors import ParameterError
 from theratrial.protocol import find_protocol
 from theratrial.report import dosimetry_plots as dp
-from theratrial.treatment.planning import CycleDose, active_limits, plan_next_cycle
+from theratrial.treatment.history import CycleDose
+from theratrial.treatment.planning import active_limits, plan_next_cycle
 
 T = np.array([4.0, 24.0, 96.0, 168.0])
 

@@ -11,8 +11,8 @@ def test_export_list_is_pinned() -> None:
             "CycleDose", "CycleWindow", "DispensingOrder", "LimitCheck", "NextCyclePlan",
             "OrganTotal", "Prescription", "active_limits", "cumulative_doses",
             "cycle_dose_from_region", "cycle_schedule", "dispensing_activity", "dose_level",
-            "history_from_dosimetry",
-            "net_administered_activity_mbq", "next_cycle_window", "organ_of",
+            "history_from_dosimetry", "net_administered_activity_mbq", "next_cycle_window",
+            "organ_of", "per_cycle_organ_doses",
             "plan_next_cycle", "prescribe_activity",
         ]
     )  # fmt: skip

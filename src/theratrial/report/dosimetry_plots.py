@@ -23,7 +23,8 @@ from theratrial.dosimetry.tac import TimeActivityCurve
 from theratrial.dosimetry.tia import TiaResult
 from theratrial.errors import ParameterError
 from theratrial.protocol import OrganLimit
-from theratrial.treatment.planning import CycleDose, NextCyclePlan, cumulative_doses
+from theratrial.treatment.history import CycleDose, cumulative_doses
+from theratrial.treatment.planning import NextCyclePlan
 
 __all__ = ["cumulative_dose_figure", "save_figure", "tac_figure"]
 

@@ -29,18 +29,16 @@ from theratrial.treatment.dispensing import (
     dispensing_activity,
     net_administered_activity_mbq,
 )
-from theratrial.treatment.planning import (
+from theratrial.treatment.history import (
     CycleDose,
-    LimitCheck,
-    NextCyclePlan,
     OrganTotal,
-    active_limits,
     cumulative_doses,
     cycle_dose_from_region,
     history_from_dosimetry,
     organ_of,
-    plan_next_cycle,
+    per_cycle_organ_doses,
 )
+from theratrial.treatment.planning import LimitCheck, NextCyclePlan, active_limits, plan_next_cycle
 from theratrial.treatment.prescription import Prescription, dose_level, prescribe_activity
 from theratrial.treatment.schedule import CycleWindow, cycle_schedule, next_cycle_window
 
@@ -62,6 +60,7 @@ __all__ = [
     "net_administered_activity_mbq",
     "next_cycle_window",
     "organ_of",
+    "per_cycle_organ_doses",
     "plan_next_cycle",
     "prescribe_activity",
 ]
