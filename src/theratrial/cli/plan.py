@@ -37,8 +37,20 @@ _DB = typer.Option(
 )
 
 
-def _read_dosimetry(path: Path) -> list[dict[str, Any]]:
+def _read_dosimetry(path: Path, *, cycle: int) -> list[dict[str, Any]]:
+    """Per-region results from ``dosimetry-table --json`` (a list) or ``dosimetry --json``
+    (an object with ``cycles``: the entry of this cycle is taken)."""
     data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict) and "cycles" in data:
+        match = [c for c in data["cycles"] if c.get("cycle") == cycle]
+        if not match:
+            raise TableError(
+                f"no cycle {cycle} in the dosimetry results",
+                file=path,
+                field="cycles",
+                hint="record the cycle whose dosimetry this file holds",
+            )
+        data = match[0].get("regions", [])
     rows = data.get("regions", data) if isinstance(data, dict) else data
     if not isinstance(rows, list) or not all(isinstance(r, dict) and "region" in r for r in rows):
         raise TableError(
@@ -88,7 +100,7 @@ def record_command(
                 raise InputError(
                     f"{date!r} is not a date", field="--date", hint="write YYYY-MM-DD"
                 ) from None
-        rows = _read_dosimetry(dosimetry) if dosimetry else []
+        rows = _read_dosimetry(dosimetry, cycle=cycle) if dosimetry else []
         with session_scope(connect(db)) as session:
             register_protocol(session, protocol)
             row = record_cycle(
