@@ -71,6 +71,17 @@ def test_phantom_dosimetry_cycles_plan(tmp_path: Path) -> None:
     assert limit["cumulative"] == pytest.approx(expected)
     assert limit["max_activity_mbq"] > 0
 
+    # the time-activity points and the fit report of every region are stored with the cycle
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        n_points = conn.execute("select count(*) from time_activity_points").fetchone()[0]
+        reports = conn.execute("select fit_report from dose_results").fetchall()
+    n_scans = sum(len(c["times_h"]) for c in measured["cycles"])
+    n_regions = len(measured["cycles"][0]["regions"])
+    assert n_points == n_scans * n_regions
+    assert all("parameter_se" in json.loads(r[0]) for r in reports)
+
     # against the truth: the 12 mm SPECT PSF (kept by --no-noise) spills kidney counts out
     # of the masks, a partial-volume loss of about 10-25 % for kidneys of this size
     truth = json.loads((patient / "truth.json").read_text())

@@ -22,7 +22,12 @@ from theratrial.dosimetry.radiobiology import Radiobiology, g_factor_mono_expone
 from theratrial.errors import InputError, TableError
 from theratrial.protocol import find_protocol
 from theratrial.store import connect, register_protocol, session_scope
-from theratrial.store.clinical import cycles_of, record_cycle, save_dose_results
+from theratrial.store.clinical import (
+    cycles_of,
+    record_cycle,
+    save_dose_results,
+    save_time_activity,
+)
 from theratrial.treatment import CycleDose, next_cycle_window, organ_of, plan_next_cycle
 
 __all__ = ["register"]
@@ -37,10 +42,11 @@ _DB = typer.Option(
 )
 
 
-def _read_dosimetry(path: Path, *, cycle: int) -> list[dict[str, Any]]:
+def _read_dosimetry(path: Path, *, cycle: int) -> tuple[list[dict[str, Any]], list[float]]:
     """Per-region results from ``dosimetry-table --json`` (a list) or ``dosimetry --json``
-    (an object with ``cycles``: the entry of this cycle is taken)."""
+    (an object with ``cycles``: the entry of this cycle is taken, with its scan times)."""
     data = json.loads(path.read_text(encoding="utf-8"))
+    times_h: list[float] = []
     if isinstance(data, dict) and "cycles" in data:
         match = [c for c in data["cycles"] if c.get("cycle") == cycle]
         if not match:
@@ -50,6 +56,7 @@ def _read_dosimetry(path: Path, *, cycle: int) -> list[dict[str, Any]]:
                 field="cycles",
                 hint="record the cycle whose dosimetry this file holds",
             )
+        times_h = [float(t) for t in match[0].get("times_h", [])]
         data = match[0].get("regions", [])
     rows = data.get("regions", data) if isinstance(data, dict) else data
     if not isinstance(rows, list) or not all(isinstance(r, dict) and "region" in r for r in rows):
@@ -63,7 +70,18 @@ def _read_dosimetry(path: Path, *, cycle: int) -> list[dict[str, Any]]:
             raise TableError(
                 f"region {r['region']!r} has no dose_gy", file=path, field=f"[{i}].dose_gy"
             )
-    return rows
+    return rows, times_h
+
+
+def _tac_points(rows: list[dict[str, Any]], times_h: list[float]) -> list[tuple[str, float, float]]:
+    points: list[tuple[str, float, float]] = []
+    for r in rows:
+        activities = r.get("activity_mbq")
+        if isinstance(activities, list) and len(activities) == len(times_h):
+            points.extend(
+                (str(r["region"]), t, float(a)) for t, a in zip(times_h, activities, strict=True)
+            )
+    return points
 
 
 @cycle_app.command("record")
@@ -100,7 +118,7 @@ def record_command(
                 raise InputError(
                     f"{date!r} is not a date", field="--date", hint="write YYYY-MM-DD"
                 ) from None
-        rows = _read_dosimetry(dosimetry, cycle=cycle) if dosimetry else []
+        rows, times_h = _read_dosimetry(dosimetry, cycle=cycle) if dosimetry else ([], [])
         with session_scope(connect(db)) as session:
             register_protocol(session, protocol)
             row = record_cycle(
@@ -115,6 +133,7 @@ def record_command(
                 weight_kg=weight_kg,
             )
             save_dose_results(session, row, rows)
+            save_time_activity(session, row, _tac_points(rows, times_h))
         console.print(
             f"recorded cycle {cycle}: {activity_mbq:g} MBq {nuclide}, {len(rows)} dosimetry regions"
         )

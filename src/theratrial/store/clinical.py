@@ -181,6 +181,23 @@ def save_time_activity(
     session.flush()
 
 
+_FIT_REPORT_KEYS = (
+    "nuclide",
+    "parameter_se",
+    "aicc",
+    "fallback",
+    "tia_se_mbq_h",
+    "s_value_method",
+    "dose_gy_per_gbq",
+    "alpha_dose_gy",
+    "electron_dose_gy",
+    "rbe_alpha",
+    "residue_fraction",
+    "voxel_dose_gy",
+)
+"""Entries of a region's dosimetry record kept verbatim as its fit report."""
+
+
 def save_dose_results(
     session: Session, cycle: CycleRow, results: Iterable[Mapping[str, Any]]
 ) -> list[DoseResultRow]:
@@ -203,6 +220,7 @@ def save_dose_results(
             effective_half_life_h=r.get("effective_half_life_h"),
             s_value_mgy_per_mbq_h=r.get("s_value_mgy_per_mbq_h"),
             s_value_source=r.get("s_value_source"),
+            fit_report={k: r[k] for k in _FIT_REPORT_KEYS if k in r},
             warnings=list(r.get("warnings") or []),
         )
         session.add(row)

@@ -152,6 +152,7 @@ class DoseResultRow(Base):
     effective_half_life_h: Mapped[float | None] = mapped_column(Float)
     s_value_mgy_per_mbq_h: Mapped[float | None] = mapped_column(Float)
     s_value_source: Mapped[str | None] = mapped_column(Text)
+    fit_report: Mapped[dict[str, Any]]
     warnings: Mapped[list[Any]]
 
 

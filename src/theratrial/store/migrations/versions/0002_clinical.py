@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-20 22:57:11.564153
+Create Date: 2026-11-20 23:10:50.450673
 """
 
 from __future__ import annotations
@@ -107,6 +107,7 @@ def upgrade() -> None:
         sa.Column("effective_half_life_h", sa.Float(), nullable=True),
         sa.Column("s_value_mgy_per_mbq_h", sa.Float(), nullable=True),
         sa.Column("s_value_source", sa.Text(), nullable=True),
+        sa.Column("fit_report", sa.JSON(), nullable=False),
         sa.Column("warnings", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["cycle_pk"],
