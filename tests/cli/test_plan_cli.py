@@ -125,3 +125,56 @@ def test_bad_dosimetry_file_is_rejected(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "dose_gy" in result.output
+
+
+def _record_rows(tmp_path: Path, db: Path, trial: str, rows: list[dict], **extra: str) -> None:  # type: ignore[type-arg]
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps(rows))
+    args = ["cycle", "record", "--patient", "BED-1", "--trial", trial, "--cycle", "1"]
+    args += ["--activity-mbq", extra.get("activity", "7400"), "--dosimetry", str(path)]
+    args += ["--db", str(db)] + (["--weight-kg", "70"] if "activity" in extra else [])
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+
+
+def test_cumulative_bed_is_the_stored_bed_of_the_fitted_curve(tmp_path: Path) -> None:
+    # A bi-exponential kidney curve: the dosimetry's BED used the G-factor of both phases
+    # (larger than the mono-exponential G of the slow phase); the plan must add that BED,
+    # not recompute it from the slow half-life alone.
+    db = tmp_path / "p.sqlite"
+    row = {
+        "region": "kidneys",
+        "dose_gy": 5.16292426827596,
+        "bed_gy": 5.669662186816635,
+        "effective_half_life_h": 60.0,
+        "alpha_beta_gy": 2.6,
+        "repair_half_time_h": 2.8,
+        "model": "bi_exponential",
+    }
+    _record_rows(tmp_path, db, "NCT01842165", [row])
+    result = runner.invoke(
+        app, ["plan", "BED-1", "--trial", "NCT01842165", "--db", str(db), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    kidneys = next(o for o in json.loads(result.output)["organs"] if o["organ"] == "kidneys")
+    assert kidneys["bed_gy"] == pytest.approx(5.669662186816635, rel=1e-9)
+
+
+def test_alpha_emitter_gets_no_bed_in_the_plan(tmp_path: Path) -> None:
+    db = tmp_path / "p.sqlite"
+    row = {
+        "region": "kidneys",
+        "dose_gy": 2.0,
+        "bed_gy": None,
+        "rbe_weighted_dose_gy": 9.8,
+        "effective_half_life_h": 60.0,
+        "model": "mono_exponential",
+    }
+    _record_rows(tmp_path, db, "NCT06732505", [row], activity="6.3")
+    result = runner.invoke(
+        app, ["plan", "BED-1", "--trial", "NCT06732505", "--db", str(db), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    kidneys = next(o for o in json.loads(result.output)["organs"] if o["organ"] == "kidneys")
+    assert kidneys["bed_gy"] is None
+    assert kidneys["rbe_weighted_dose_gy"] == pytest.approx(9.8)

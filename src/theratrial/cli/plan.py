@@ -139,6 +139,28 @@ def record_command(
         )
 
 
+def _g_factor(d: Any, bio: Radiobiology) -> float | None:
+    """The G-factor behind a stored dose result.
+
+    The BED the dosimetry stored used the G-factor of the whole fitted curve (two phases,
+    uptake): it is recovered exactly from ``BED = D (1 + G D / (alpha/beta))``, so the
+    cumulative BED is the sum of the per-cycle BEDs the dosimetry reported. Without a
+    stored BED, an alpha emitter has none (no LQ model for alpha particles); other results
+    fall back to a mono-exponential dose rate with the stored effective half-life.
+    """
+    dose = float(d.dose_gy)
+    if d.bed_gy is not None and dose > 0:
+        g = (float(d.bed_gy) / dose - 1.0) * bio.alpha_beta_gy / dose
+        return min(max(g, 0.0), 1.0)
+    if d.bed_gy is None and d.rbe_weighted_dose_gy is not None:
+        return None
+    if d.effective_half_life_h:
+        return g_factor_mono_exponential(
+            float(d.effective_half_life_h), repair_half_time_h=bio.repair_half_time_h
+        )
+    return None
+
+
 def _history(cycles: list[Any]) -> list[CycleDose]:
     history = []
     for c in cycles:
@@ -146,13 +168,7 @@ def _history(cycles: list[Any]) -> list[CycleDose]:
             if d.dose_gy is None:
                 continue
             bio = Radiobiology(d.alpha_beta_gy or 2.6, d.repair_half_time_h or 2.8)
-            g = (
-                g_factor_mono_exponential(
-                    d.effective_half_life_h, repair_half_time_h=bio.repair_half_time_h
-                )
-                if d.effective_half_life_h
-                else None
-            )
+            g = _g_factor(d, bio)
             history.append(
                 CycleDose(
                     c.cycle_number,
