@@ -58,6 +58,31 @@ def test_json_per_region(tmp_path: Path) -> None:
     assert set(kidney["parameters"]) == {"a_mbq", "lambda_per_h"}
 
 
+@pytest.mark.parametrize("option", ["67", "spleen=67"])
+def test_madsen_single_time_point_with_population_half_life(tmp_path: Path, option: str) -> None:
+    # Reference sheet section 2: 150 g spleen, 100 MBq at 24 h, T_eff 67 h -> Madsen 7.12 Gy.
+    tac_path, mass_path = _tables(tmp_path, "region,time_h,activity_mbq\nspleen,24,100\n")
+    args = ["dosimetry-table", str(tac_path), "--masses", str(mass_path), "--json"]
+    result = runner.invoke(app, [*args, "--method", "madsen", "--population-half-life-h", option])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)
+    assert row["model"] == "madsen"
+    lam = math.log(2) / 67.0
+    assert row["tia_mbq_h"] == pytest.approx(100 * math.exp(lam * 24) / lam, rel=1e-12)
+    assert round(row["dose_gy"], 2) == 7.12
+
+
+@pytest.mark.parametrize("option", [[], ["--population-half-life-h", "x"],
+                                    ["--population-half-life-h", "-3"]])  # fmt: skip
+def test_madsen_without_a_usable_half_life_exits_2(tmp_path: Path, option: list[str]) -> None:
+    tac_path, mass_path = _tables(tmp_path, "region,time_h,activity_mbq\nspleen,24,100\n")
+    args = ["dosimetry-table", str(tac_path), "--masses", str(mass_path), "--method", "madsen"]
+    result = runner.invoke(app, [*args, *option, "--json"])
+    assert result.exit_code == 2
+    assert "population" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_table_output_without_json(tmp_path: Path) -> None:
     tac = "region,time_h,activity_kbq\n" + "".join(
         f"spleen,{t},{v}\n" for t, v in [(4, 30000), (24, 26000), (96, 12000), (168, 5000)]

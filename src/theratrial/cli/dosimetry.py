@@ -28,6 +28,7 @@ for alpha emitters (Ac-225, chain in situ).
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -82,6 +83,35 @@ def _parse_release(items: list[str]) -> dict[str, float]:
     return released
 
 
+def _parse_population(items: list[str]) -> float | dict[str, float] | None:
+    """``--population-half-life-h``: one half-life (h) for all regions, or REGION=HOURS."""
+    if not items:
+        return None
+    per_region: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.rpartition("=")
+        try:
+            hours = float(value)
+        except ValueError:
+            hours = math.nan
+        if not (math.isfinite(hours) and hours > 0) or (sep and not name.strip()):
+            raise ParameterError(
+                f"cannot read --population-half-life-h {item!r}",
+                field="population_half_life_h",
+                hint="write a positive number of hours (67) or REGION=HOURS (spleen=67)",
+            )
+        if not sep:
+            if len(items) > 1:
+                raise ParameterError(
+                    "a bare --population-half-life-h applies to every region: give it once, "
+                    "or give REGION=HOURS for each region",
+                    field="population_half_life_h",
+                )
+            return hours
+        per_region[name.strip()] = hours
+    return per_region
+
+
 def _fmt(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}g}"
 
@@ -126,6 +156,12 @@ def dosimetry_table(
     release: list[str] = typer.Option(
         [], "--release", help="Daughter released from the region, e.g. Bi-213=0.3."
     ),
+    population_half_life_h: list[str] = typer.Option(
+        [],
+        "--population-half-life-h",
+        help="Population effective half-life (h) for single-time-point Madsen: 67, or "
+        "REGION=HOURS per region.",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Fit time-activity curves from a table and compute Ã, absorbed dose and BED."""
@@ -154,6 +190,7 @@ def dosimetry_table(
             phantom="adult_female" if phantom == "adult_female" else "adult_male",
             rbe_alpha=rbe_alpha,
             released=_parse_release(release),
+            population_half_life_h=_parse_population(population_half_life_h),
         )
         if json_out:
             print_json([r.as_record() for r in results])

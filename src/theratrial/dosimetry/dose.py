@@ -264,6 +264,7 @@ def regions_dose(
     rbe_alpha: float = 5.0,
     released: Mapping[str, float] | None = None,
     s_values: str = "auto",
+    population_half_life_h: float | Mapping[str, float] | None = None,
 ) -> tuple[RegionDose, ...]:
     """:func:`region_dose` for every curve, with masses and radiobiology looked up by region.
 
@@ -271,6 +272,11 @@ def regions_dose(
     ------
     ParameterError
         When a region has no mass (the message lists the regions missing).
+
+    Notes
+    -----
+    ``population_half_life_h`` (Madsen single-time-point method) is one effective
+    half-life (h) for every region or a ``{region: half-life}`` mapping.
 
     Examples
     --------
@@ -287,6 +293,12 @@ def regions_dose(
             hint="add a row region,mass_g for each region of the time-activity table",
         )
     chosen = radiobiology or {}
+
+    def population(region: str) -> float | None:
+        if population_half_life_h is None or isinstance(population_half_life_h, (int, float)):
+            return population_half_life_h
+        return population_half_life_h.get(region)
+
     return tuple(
         region_dose(
             tac,
@@ -298,6 +310,7 @@ def regions_dose(
             rbe_alpha=rbe_alpha,
             released=released,
             s_values=s_values,
+            population_half_life_h=population(tac.region),
         )
         for tac in tacs
     )

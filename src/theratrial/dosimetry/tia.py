@@ -213,6 +213,8 @@ def _single_point(
             raise ParameterError(
                 f"region {tac.region!r}: Madsen needs a population effective half-life",
                 field="population_half_life_h",
+                hint="give the population effective half-life in hours "
+                "(CLI: --population-half-life-h 67 or REGION=67)",
             )
         tia, half = (
             tia_madsen_mbq_h(a, t, effective_half_life_h=population_half_life_h),
