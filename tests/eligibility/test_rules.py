@@ -166,6 +166,33 @@ def test_lab_uln_multiple_uses_the_lab_s_own_unit_and_range(builder: Any, check_
     assert derived.value == pytest.approx(1.5)
 
 
+@pytest.mark.parametrize(
+    ("lab", "value", "unit", "ref_high", "rule", "expected"),
+    [
+        # 1.05 / 0.7 = 1.5000000000000002 in floating point: exactly 1.5 x ULN all the same
+        ("bilirubin_total", 1.05, "mg/dL", 0.7, {"op": "<=", "uln": 1.5}, MET),
+        ("bilirubin_total", 1.06, "mg/dL", 0.7, {"op": "<=", "uln": 1.5}, NOT_MET),
+        ("alt", 2.1, "ukat/L", 0.7, {"op": "<=", "uln": 3}, MET),  # 3.0000000000000004
+        ("alt", 2.11, "ukat/L", 0.7, {"op": "<=", "uln": 3}, NOT_MET),
+        # 700 /uL -> 0.7000000000000001 x 10^9/L
+        ("neutrophils", 700.0, "/uL", None, {"op": "<=", "value": 0.7, "unit": "10^9/L"}, MET),
+        ("neutrophils", 701.0, "/uL", None, {"op": "<=", "value": 0.7, "unit": "10^9/L"}, NOT_MET),
+    ],
+)  # fmt: skip
+def test_lab_exactly_on_the_threshold_after_arithmetic_is_on_it(
+    builder: Any,
+    check_rule: Any,
+    lab: str,
+    value: float,
+    unit: str,
+    ref_high: float | None,
+    rule: dict[str, Any],
+    expected: str,
+) -> None:
+    patient = builder.lab(lab, value, unit, ref_high=ref_high).build()
+    assert _status(check_rule, {"rule": "lab", "lab": lab, **rule}, patient) == expected
+
+
 @pytest.mark.parametrize(("age_days", "expected"), [(7, MET), (8, UNKNOWN)])
 def test_lab_rule_max_age_overrides_the_protocol(
     builder: Any, check_rule: Any, age_days: int, expected: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Sequence
@@ -26,6 +27,25 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 MET, NOT_MET, UNKNOWN, REVIEW = Status.MET, Status.NOT_MET, Status.UNKNOWN, Status.NEEDS_REVIEW
+
+_REL_TOL = 1e-9
+"""Relative tolerance under which a computed value equals its threshold.
+
+Unit conversions and ULN multiples are floating-point arithmetic: bilirubin 1.05 mg/dL with
+an upper limit of 0.7 mg/dL is exactly 1.5 x ULN, but 1.05 / 0.7 = 1.5000000000000002.
+A value within one part in 10^9 of the threshold is taken as on it, far below the precision
+of any laboratory result.
+"""
+
+
+def _holds(op: str, value: Any, threshold: Any) -> bool:
+    """``value op threshold``, with numbers on the threshold (to rounding) taken as equal."""
+    numbers = all(
+        isinstance(x, int | float) and not isinstance(x, bool) for x in (value, threshold)
+    )
+    if numbers and math.isclose(value, threshold, rel_tol=_REL_TOL, abs_tol=1e-12):
+        value = threshold
+    return _OPS[op](value, threshold)
 
 
 def evaluate(rule: r.Rule, ctx: Context) -> Outcome:
@@ -56,7 +76,7 @@ def _compare(rule: r.Compare, ctx: Context) -> Outcome:
         ok = (value in rule.value) == (rule.op == "in")
     else:
         try:
-            ok = _OPS[rule.op](value, rule.value)
+            ok = _holds(rule.op, value, rule.value)
         except TypeError:
             return Outcome(
                 UNKNOWN,
@@ -96,7 +116,7 @@ def _lab(rule: r.Lab, ctx: Context) -> Outcome:
         assert rule.unit is not None
         index = ctx.patient.labs.index(lab)
         value = convert(lab.value, lab.unit, rule.unit, analyte=name, field=f"labs[{index}].unit")
-        ok = _OPS[rule.op](value, rule.value)
+        ok = _holds(rule.op, value, rule.value)
         shown = f"{value:.4g} {rule.unit}" + (
             f" ({lab.value:g} {lab.unit})" if lab.unit != rule.unit else ""
         )
@@ -116,7 +136,7 @@ def _lab(rule: r.Lab, ctx: Context) -> Outcome:
     multiple = lab.value / limit_value
     factor = rule.uln if rule.uln is not None else rule.lln
     assert factor is not None
-    ok = _OPS[rule.op](multiple, factor)
+    ok = _holds(rule.op, multiple, factor)
     derived = Evidence(
         f"{name}_x_normal_limit",
         round(multiple, 3),
