@@ -182,6 +182,43 @@ def test_unknown_lab_unit_is_caught_at_load() -> None:
     assert err.value.file == "p.json"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"patient_id": "P-001", "patient_id": "P-002",\n "demographics": {"sex": "male"}}',
+        "patient_id: P-001\ndemographics: {age_years: 60, sex: male, sex: female}\n",
+    ],
+)
+def test_a_repeated_key_is_rejected_not_overwritten(text: str) -> None:
+    with pytest.raises(PatientRecordError, match="repeated") as err:
+        parse_patient(text, source="p.json")
+    assert err.value.line is not None
+    assert err.value.hint == "keep one value per key"
+
+
+@pytest.mark.parametrize("value", ["1e400", "-1e400", "NaN"])
+def test_a_lab_value_must_be_finite(value: str) -> None:
+    lab = f'{{"name": "creatinine", "value": {value}, "unit": "mg/dL", "date": "2026-01-01"}}'
+    text = json.dumps(MINIMAL)[:-1] + f', "labs": [{lab}]}}'
+    with pytest.raises(PatientRecordError) as err:
+        parse_patient(text)
+    assert err.value.field == "labs[0].value"
+
+
+def test_a_file_that_is_not_utf8_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_bytes(b"\xff\xfe" + json.dumps(MINIMAL).encode("utf-16-le"))
+    with pytest.raises(PatientRecordError, match="UTF-8") as err:
+        load_patient(path)
+    assert err.value.file == str(path)
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(MINIMAL).encode())
+    assert load_patient(path).patient_id == "P-001"
+
+
 @pytest.mark.parametrize("text", ["[1, 2]", "just text", "42", ""])
 def test_record_must_be_an_object(text: str) -> None:
     with pytest.raises(PatientRecordError, match="object"):

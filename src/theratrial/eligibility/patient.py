@@ -116,7 +116,7 @@ class LabResult(_Record):
     """One laboratory result with its unit, the lab's reference range and its date."""
 
     name: str
-    value: float
+    value: float = Field(allow_inf_nan=False)
     unit: str
     date: dt.date
     ref_low: float | None = None
@@ -231,6 +231,20 @@ class _RecordLoader(yaml.SafeLoader):
     """
 
 
+def _unique_mapping(loader: _RecordLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    """A mapping whose keys are unique: a repeated key would silently overwrite a value."""
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                problem=f"the key {key!r} is repeated", problem_mark=key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_RecordLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
 _RecordLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -246,7 +260,15 @@ def load_patient(path: str | Path) -> Patient:
         Naming the file and the field at fault (and the line for YAML syntax errors).
     """
     path = Path(path)
-    return parse_patient(path.read_text(encoding="utf-8"), source=str(path))
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PatientRecordError(
+            f"not a UTF-8 text file (byte {exc.start} cannot be decoded)",
+            file=path,
+            hint="save the record as UTF-8 JSON or YAML",
+        ) from exc
+    return parse_patient(text, source=str(path))
 
 
 def parse_patient(text: str, *, source: str = "<patient>") -> Patient:
@@ -266,11 +288,14 @@ def parse_patient(text: str, *, source: str = "<patient>") -> Patient:
         data: Any = yaml.load(text, Loader=_RecordLoader)  # JSON is a subset of YAML 1.2
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        problem = str(getattr(exc, "problem", exc))
         raise PatientRecordError(
-            f"not valid JSON or YAML: {getattr(exc, 'problem', exc)}",
+            f"not valid JSON or YAML: {problem}",
             file=source,
             line=mark.line + 1 if mark is not None else None,
-            hint="check the brackets, commas and quotes on that line",
+            hint="keep one value per key"
+            if "repeated" in problem
+            else "check the brackets, commas and quotes on that line",
         ) from exc
     if not isinstance(data, dict):
         raise PatientRecordError("a patient record must be a JSON/YAML object", file=source)
