@@ -118,6 +118,32 @@ def test_bad_patient_input_is_one_clear_line(tmp_path: Path, mutate, message: st
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("lab", "message"),
+    [
+        # both are found only while screening: the unit cannot become the criterion's unit,
+        # and Cockcroft-Gault needs a positive creatinine
+        ({"name": "haemoglobin", "value": 12, "unit": "U/L", "date": "2026-02-25"}, "unit"),
+        ({"name": "creatinine", "value": 0, "unit": "mg/dL", "date": "2026-02-27"}, "value"),
+    ],
+)
+def test_input_errors_found_while_screening_name_the_file_and_store_nothing(
+    tmp_path: Path, lab: dict[str, object], message: str
+) -> None:
+    good = tmp_path / "records" / "a.json"
+    good.parent.mkdir()
+    good.write_text(json.dumps(PATIENT))
+    bad = tmp_path / "records" / "b.json"
+    labs = [*PATIENT["labs"], lab]  # type: ignore[misc]
+    bad.write_text(json.dumps({**PATIENT, "patient_id": "CLI-002", "labs": labs}))
+    db = tmp_path / "screen.sqlite"
+    result = runner.invoke(app, ["screen", str(good.parent), "--all", "--db", str(db)])
+    assert result.exit_code == 2
+    assert f"{bad}: field 'labs[2].{message}'" in result.output
+    assert "Traceback" not in result.output
+    assert not db.exists()
+
+
 def test_invalid_json_and_missing_file(tmp_path: Path) -> None:
     bad = tmp_path / "broken.json"
     bad.write_text('{"patient_id": ')

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -75,13 +77,24 @@ def _print_table(s: Screening) -> None:
         console.print(f"[dim]assumption: {note}[/]")
 
 
-def _patients(path: Path) -> list[Patient]:
+def _patients(path: Path) -> list[tuple[Path, Patient]]:
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in {".json", ".yaml", ".yml"})
         if not files:
             raise InputError("no patient records (.json, .yaml) in this folder", file=path)
-        return [load_patient(f) for f in files]
-    return [load_patient(path)]
+        return [(f, load_patient(f)) for f in files]
+    return [(path, load_patient(path))]
+
+
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Name the patient file in an input error found while screening it (a lab's unit...)."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.file is None:
+            exc.file = str(path)
+        raise
 
 
 def screen_command(
@@ -110,16 +123,18 @@ def screen_command(
                 when = dt.date.fromisoformat(on)
             except ValueError:
                 exit_with_error(f"--date {on!r} is not a date (fix: write it as YYYY-MM-DD)")
-        patients = _patients(patient)
+        records = _patients(patient)
+        patients = [p for _, p in records]
         protocols = bundled_protocols() if all_trials else [find_protocol(trial or "")]
         today = dt.date.today()
         results: list[Screening] = []
-        for p in patients:
+        for path, p in records:
             day = when or p.screening_date or today
-            if all_trials:
-                results.extend(find_trials(p, protocols, on=day))
-            else:
-                results.append(screen(p, protocols[0], on=day))
+            with _naming(path):
+                if all_trials:
+                    results.extend(find_trials(p, protocols, on=day))
+                else:
+                    results.append(screen(p, protocols[0], on=day))
         if db is not None or os.environ.get(ENV_VAR):
             engine = connect(db)
             with session_scope(engine) as session:

@@ -10,7 +10,7 @@ from theratrial.eligibility import clinical
 from theratrial.eligibility.evidence import Evidence
 from theratrial.eligibility.patient import LabResult, Patient
 from theratrial.eligibility.units import convert
-from theratrial.errors import UnitError
+from theratrial.errors import PatientRecordError, UnitError
 
 __all__ = ["LAB_ALIASES", "Context", "Fact"]
 
@@ -225,6 +225,14 @@ class Context:
             return None
         assert isinstance(age.value, int | float)
         assert isinstance(creat.value, float)
+        if creat.value <= 0:
+            lab = self.latest_lab("creatinine")
+            index = self.patient.labs.index(lab) if lab is not None else 0
+            raise PatientRecordError(
+                f"serum creatinine must be positive, got {creat.value:g} mg/dL",
+                field=f"labs[{index}].value",
+                hint="give the measured serum creatinine",
+            )
         return float(age.value), creat
 
     def _crcl(self) -> Fact | None:
