@@ -82,6 +82,24 @@ def test_molar_conversions(
     assert analyte in MOLAR_MASS_G_PER_MOL
 
 
+@pytest.mark.parametrize(
+    ("value", "from_unit", "to_unit", "expected"),
+    [
+        (150.0, "G/l", "10^9/L", 150.0), (150.0, "Gpt/l", "10^9/L", 150.0),
+        (4.5, "T/l", "10^12/L", 4.5), (13.0, "g/100 mL", "g/L", 130.0),
+        (1.2, "mg/100mL", "mg/dL", 1.2),
+    ],
+)  # fmt: skip
+def test_more_spellings(value: float, from_unit: str, to_unit: str, expected: float) -> None:
+    assert convert(value, from_unit, to_unit) == pytest.approx(expected, rel=1e-12)
+
+
+def test_haemoglobin_in_mmol_per_litre() -> None:
+    # 1 g/dL = 0.6206 mmol/L (Hb per haem, 16 114.5 g/mol); Dutch labs report mmol/L
+    assert convert(1.0, "g/dL", "mmol/L", analyte="haemoglobin") == pytest.approx(0.6206, 1e-4)
+    assert convert(5.6, "mmol/L", "g/L", analyte="haemoglobin") == pytest.approx(90.24, 1e-3)
+
+
 def test_familiar_round_numbers() -> None:
     assert convert(1.0, "mg/dL", "umol/L", analyte="bilirubin_total") == pytest.approx(17.1, 1e-3)
     assert convert(100.0, "mg/dL", "mmol/L", analyte="glucose") == pytest.approx(5.55, 1e-3)

@@ -1,8 +1,9 @@
 """Unit handling for clinical values, built on pint.
 
 Lab units arrive in many spellings (``mg/dL``, ``umol/L``, ``µmol/l``, ``10^3/uL``,
-``x10^9/L``, ``10E9/L``, ``G/L``). :func:`convert` reads them, and converts between mass and
-molar concentrations of creatinine, bilirubin and glucose with their molar masses.
+``x10^9/L``, ``10E9/L``, ``G/L``, ``Gpt/l``, ``g/100 mL``). :func:`convert` reads them, and
+converts between mass and molar concentrations of creatinine, bilirubin, glucose and
+haemoglobin with their molar masses.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ MOLAR_MASS_G_PER_MOL = {
     "bilirubin_direct": 584.66,
     "glucose_fasting": 180.156,  # 1 mg/dL = 0.0555 mmol/L
     "glucose": 180.156,
+    # haemoglobin per haem (monomer, 16 114.5 g/mol), the convention of laboratories that
+    # report Hb in mmol/L (the Netherlands): 1 g/dL = 0.6206 mmol/L
+    "haemoglobin": 16114.5,
 }
 """Molar masses (g/mol) used for mass <-> molar conversion of lab values."""
 
@@ -46,8 +50,9 @@ _SPELLINGS = (
     (re.compile(r"(?i)^cells\s*/"), "1/"),
     (re.compile(r"/\s*mm(3|\^3|³)"), "/uL"),  # per cubic millimetre = per microlitre
     (re.compile(r"^/"), "1/"),
-    (re.compile(r"^G/L$"), "1e9/L"),
-    (re.compile(r"^T/L$"), "1e12/L"),
+    (re.compile(r"^G(pt)?/[lL]$"), "1e9/L"),  # giga(particles) per litre
+    (re.compile(r"^T(pt)?/[lL]$"), "1e12/L"),
+    (re.compile(r"/\s*100\s*m[lL]\b"), "/dL"),  # g/100 mL (g%) = g/dL
     (re.compile(r"(?i)\b(IU|U)(?=/)"), "U"),
     (re.compile(r"%"), "percent"),
     (re.compile(r"\bdl\b|\bdL\b"), "dL"),
