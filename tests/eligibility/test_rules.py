@@ -440,6 +440,23 @@ def test_recist_measurability(lesion: dict[str, Any], expected: bool | None) -> 
 
 @pytest.mark.parametrize(
     ("lesion", "expected"),
+    [
+        # a node is judged by its short axis even when the record does not say nodal: true
+        (_lesion(site="para-aortic lymph node", long_axis_mm=25.0, short_axis_mm=12.0), False),
+        (_lesion(site="mesenteric LN", long_axis_mm=25.0, short_axis_mm=15.0), True),
+        (_lesion(site="retroperitoneal nodes", long_axis_mm=25.0), None),
+        (_lesion(site="lung nodule", long_axis_mm=12.0), True),  # a nodule is no node
+        (_lesion(site="lymph node", nodal=False, long_axis_mm=12.0), True),  # stated wins
+    ],
+)
+def test_recist_measurability_of_nodes_named_by_site(
+    lesion: dict[str, Any], expected: bool | None
+) -> None:
+    assert recist_measurable(LesionRecord.model_validate(lesion)) is expected
+
+
+@pytest.mark.parametrize(
+    ("lesion", "expected"),
     [(_lesion(site="node", nodal=True, long_axis_mm=22.0, short_axis_mm=15.0), MET),
      (_lesion(site="node", nodal=True, long_axis_mm=22.0, short_axis_mm=14.9), NOT_MET)],
 )  # fmt: skip

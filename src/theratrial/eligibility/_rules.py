@@ -350,7 +350,7 @@ def recist_measurable(lesion: LesionRecord) -> bool | None:
     if lesion.measurable is not None:
         return lesion.measurable
     cross_sectional = lesion.modality in {"CT", "MR", "PET/CT"}
-    if lesion.nodal:
+    if lesion.is_nodal:
         if lesion.short_axis_mm is None:
             return None
         return cross_sectional and lesion.short_axis_mm >= 15.0

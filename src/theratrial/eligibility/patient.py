@@ -19,6 +19,7 @@ A minimal record::
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -69,6 +70,9 @@ GEP_SITES = frozenset(
     }
 )
 """Primary sites that make a neuroendocrine neoplasm gastroenteropancreatic (GEP)."""
+
+
+_NODAL_SITE = re.compile(r"(?i)\b(lymph|nodes?|nodal|LNs?)\b")
 
 
 class _Record(BaseModel):
@@ -128,7 +132,7 @@ class LesionRecord(_Record):
 
     id: str
     site: str
-    nodal: bool = False
+    nodal: bool | None = None
     long_axis_mm: float | None = Field(default=None, ge=0)
     short_axis_mm: float | None = Field(default=None, ge=0)
     modality: Literal["CT", "MR", "PET", "PET/CT", "SPECT", "SPECT/CT", "XR", "US"]
@@ -137,6 +141,13 @@ class LesionRecord(_Record):
     krenning_score: int | None = Field(default=None, ge=0, le=4)
     progressive: bool | None = None
     previously_irradiated: bool | None = None
+
+    @property
+    def is_nodal(self) -> bool:
+        """A lymph node: ``nodal`` when stated, else read from the site ("lymph node", "LN")."""
+        if self.nodal is not None:
+            return self.nodal
+        return _NODAL_SITE.search(self.site) is not None
 
 
 class ImagingStudy(_Record):
