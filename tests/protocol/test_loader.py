@@ -118,6 +118,16 @@ def _all_rules(protocol: Protocol) -> Iterator[Any]:
             yield from _walk(cohort.assign_if)
 
 
+def test_every_fact_the_schema_admits_is_one_the_engine_reads() -> None:
+    patient = Patient.model_validate(
+        {"patient_id": "T", "demographics": {"age_years": 50, "sex": "female"}}
+    )
+    ctx = Context(patient=patient, on=date(2026, 1, 5), lab_max_age_days=28)
+    names = [*r.FACT_NAMES, *(f"diagnosis.{a}" for a in r.DIAGNOSIS_FACTS), "flags.x", "lab.alt"]
+    for name in names:
+        ctx.fact(name)  # raises for a fact name the engine does not know
+
+
 @pytest.mark.parametrize("trial", TRIALS)
 def test_bundled_rules_use_known_facts_and_canonical_lab_names(trial: str) -> None:
     patient = Patient.model_validate(
@@ -226,6 +236,19 @@ def test_bad_yaml_names_the_line() -> None:
         ("NCT06732505", "    - {id: DL1, activity_kbq_per_kg: 90}",
          "    - {id: DL1, activity_gbq: 7.4}", "activity_gbq: 7.4", "dosing"),
         ("NCT01842165", "phase: \"3\"", "phase: \"5\"", 'phase: "5"', "phase"),
+        # a misspelt fact, an unknown unit, a word where a number is compared, a negative
+        # window: each would otherwise pass validation and fail (or be wrong) at screening
+        ("NCT06732505", "fact: crcl_cockcroft_gault", "fact: crcl_cockroft", "crcl_cockroft",
+         "criteria[9].rule.rules[1].fact"),
+        ("NCT06732505", "fact: diagnosis.ki67_pct, op: \"<\"", "fact: diagnosis.ki67, op: \"<\"",
+         "diagnosis.ki67,", "cohorts[2].assign_if.fact"),
+        ("NCT06732505", 'op: ">=", value: 90, unit: g/L}', 'op: ">=", value: 90, unit: gramz/L}',
+         "gramz/L", "criteria[10].rule.unit"),
+        ("NCT06732505", '{rule: compare, fact: ecog, op: "<=", value: 1}',
+         '{rule: compare, fact: ecog, op: "<=", value: one}', "value: one", "criteria[7].rule"),
+        ("NCT06732505", "within_weeks: 4, reference: treatment_start}",
+         "within_weeks: -4, reference: treatment_start}", "within_weeks: -4",
+         "criteria[19].rule.within_weeks"),
     ],
 )  # fmt: skip
 def test_schema_errors_name_line_and_field(
@@ -242,6 +265,14 @@ def test_schema_errors_name_line_and_field(
     assert err.value.file == "x.yaml"
     assert err.value.hint
     assert str(err.value).startswith(f"x.yaml:{line}: field '{field}': ")
+
+
+def test_a_file_that_is_not_utf8_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_bytes(b"\xff\xfe" + _bundled_text("NCT01842165").encode("utf-16-le"))
+    with pytest.raises(ProtocolError, match="UTF-8") as err:
+        load_protocol(path)
+    assert err.value.file == str(path)
 
 
 @pytest.mark.parametrize("text", ["- just\n- a list\n", "", "plain text"])

@@ -16,7 +16,8 @@ EXPORTS = {
         "bundled_protocols", "find_protocol", "load_protocol", "parse_protocol",
     ],
     "theratrial.protocol.rules": [
-        "AllOf", "AnyOf", "Attestation", "Compare", "Condition", "Event", "IfThen", "Imaging",
+        "DIAGNOSIS_FACTS", "FACT_NAMES", "FACT_PREFIXES", "AllOf", "AnyOf", "Attestation",
+        "Compare", "Condition", "Event", "IfThen", "Imaging",
         "Lab", "Lesion", "Op", "ReferencePoint", "Rule", "Therapy",
     ],
     "theratrial.protocol.schema": [

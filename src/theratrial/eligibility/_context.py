@@ -179,7 +179,7 @@ class Context:
         if name in derived:
             return derived[name]()
         raise UnitError(  # pragma: no cover - protocols are validated against FACT_NAMES
-            f"unknown fact {name!r}", field="fact", hint="see theratrial.eligibility.FACT_NAMES"
+            f"unknown fact {name!r}", field="fact", hint="see theratrial.protocol.rules.FACT_NAMES"
         )
 
     def _diagnosis(self, attr: str) -> Fact | None:

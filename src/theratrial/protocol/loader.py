@@ -31,7 +31,15 @@ def load_protocol(path: str | Path) -> Protocol:
         When ``path`` does not exist.
     """
     path = Path(path)
-    return parse_protocol(path.read_text(encoding="utf-8"), source=str(path))
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(
+            f"not a UTF-8 text file (byte {exc.start} cannot be decoded)",
+            file=path,
+            hint="save the protocol as UTF-8 YAML",
+        ) from exc
+    return parse_protocol(text, source=str(path))
 
 
 def parse_protocol(text: str, *, source: str = "<protocol>") -> Protocol:

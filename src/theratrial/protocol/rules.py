@@ -27,9 +27,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "DIAGNOSIS_FACTS",
+    "FACT_NAMES",
+    "FACT_PREFIXES",
     "AllOf",
     "AnyOf",
     "Attestation",
@@ -57,6 +60,71 @@ informed consent (falls back likewise).
 
 Scalar = float | int | str | bool
 
+FACT_NAMES = frozenset(
+    {
+        "age_years",
+        "sex",
+        "weight_kg",
+        "height_cm",
+        "ecog",
+        "life_expectancy_weeks",
+        "consent.signed",
+        "bmi_kg_m2",
+        "bsa_m2",
+        "crcl_cockcroft_gault",
+        "egfr_ckd_epi_2021",
+        "has_liver_metastases",
+    }
+)
+"""The patient facts a ``compare`` rule may name, besides the prefixed ones below."""
+
+DIAGNOSIS_FACTS = frozenset(
+    {
+        "histology",
+        "histology_confirmed",
+        "grade",
+        "ki67_pct",
+        "differentiation",
+        "primary_site",
+        "extent",
+        "resectable",
+        "diagnosis_date",
+        "gep",
+    }
+)
+"""The ``diagnosis.X`` facts (``gep``: the primary site is gastroenteropancreatic)."""
+
+FACT_PREFIXES = ("diagnosis.", "flags.", "lab.")
+"""``diagnosis.X`` (X in :data:`DIAGNOSIS_FACTS`), ``flags.NAME``, ``lab.NAME``."""
+
+
+def _check_fact(fact: str) -> str:
+    if fact in FACT_NAMES:
+        return fact
+    prefix, _, rest = fact.partition(".")
+    if prefix == "diagnosis" and rest in DIAGNOSIS_FACTS:
+        return fact
+    if prefix in {"flags", "lab"} and rest:
+        return fact
+    raise ValueError(
+        f"unknown fact {fact!r}; use one of {sorted(FACT_NAMES)}, "
+        f"diagnosis.<{'|'.join(sorted(DIAGNOSIS_FACTS))}>, flags.<name> or lab.<name>"
+    )
+
+
+def _check_unit(unit: str | None) -> str | None:
+    """Reject a unit that screening could not read (the same reader as patient records)."""
+    if unit is None:
+        return None
+    from theratrial.eligibility.units import parse_unit  # here: eligibility imports this module
+    from theratrial.errors import UnitError
+
+    try:
+        parse_unit(unit)
+    except UnitError as exc:
+        raise ValueError(f"{exc.message}; use a unit such as mg/dL, g/L, 10^9/L or mL/min") from exc
+    return unit
+
 
 class _Rule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -71,10 +139,16 @@ class Compare(_Rule):
     value: Scalar | list[Scalar]
     unit: str | None = None
 
+    _fact_known = field_validator("fact")(_check_fact)
+    _unit_known = field_validator("unit")(_check_unit)
+
     @model_validator(mode="after")
     def _list_for_membership(self) -> Compare:
         if (self.op in ("in", "not_in")) != isinstance(self.value, list):
             raise ValueError("ops 'in'/'not_in' take a list value, the others a single value")
+        ordered = self.op in ("<", "<=", ">", ">=")
+        if ordered and (isinstance(self.value, bool) or not isinstance(self.value, int | float)):
+            raise ValueError(f"op {self.op!r} compares numbers; {self.value!r} is not a number")
         return self
 
 
@@ -90,9 +164,11 @@ class Lab(_Rule):
     op: Literal["<", "<=", ">", ">="]
     value: float | None = None
     unit: str | None = None
-    uln: float | None = None
-    lln: float | None = None
-    max_age_days: int | None = None
+    uln: float | None = Field(default=None, gt=0)
+    lln: float | None = Field(default=None, gt=0)
+    max_age_days: int | None = Field(default=None, ge=0)
+
+    _unit_known = field_validator("unit")(_check_unit)
 
     @model_validator(mode="after")
     def _one_threshold(self) -> Lab:
@@ -123,10 +199,10 @@ class Therapy(_Rule):
     categories: list[str]
     except_categories: list[str] = Field(default_factory=list)
     require: Literal["absent", "present"]
-    within_days: int | None = None
-    within_weeks: float | None = None
+    within_days: int | None = Field(default=None, ge=0)
+    within_weeks: float | None = Field(default=None, ge=0)
     reference: ReferencePoint = "screening"
-    min_duration_weeks: float | None = None
+    min_duration_weeks: float | None = Field(default=None, ge=0)
     with_progression: bool | None = None
     planned: bool = False
 
@@ -153,8 +229,8 @@ class Condition(_Rule):
     condition: str
     require: Literal["absent", "present"] = "absent"
     unless_controlled: bool = False
-    unless_stable_weeks: float | None = None
-    max_grade: int | None = None
+    unless_stable_weeks: float | None = Field(default=None, ge=0)
+    max_grade: int | None = Field(default=None, ge=0, le=5)
     reference: ReferencePoint = "screening"
 
 
@@ -164,7 +240,7 @@ class Event(_Rule):
     rule: Literal["event"]
     types: list[str]
     require: Literal["absent", "present"] = "present"
-    within_days: int | None = None
+    within_days: int | None = Field(default=None, ge=0)
     reference: ReferencePoint = "screening"
 
 
@@ -179,14 +255,14 @@ class Lesion(_Rule):
     """
 
     rule: Literal["lesion"]
-    min_count: int = 1
-    min_diameter_mm: float | None = None
+    min_count: int = Field(default=1, ge=1)
+    min_diameter_mm: float | None = Field(default=None, gt=0)
     axis: Literal["long", "short", "any"] = "long"
     modalities: list[str] = Field(default_factory=list)
-    within_days: int | None = None
+    within_days: int | None = Field(default=None, ge=0)
     reference: ReferencePoint = "screening"
     measurable: bool | None = None
-    min_krenning: int | None = None
+    min_krenning: int | None = Field(default=None, ge=0, le=4)
     progressive: bool | None = None
     previously_irradiated: bool | None = None
 
@@ -202,7 +278,7 @@ class Imaging(_Rule):
     rule: Literal["imaging"]
     modalities: list[str] = Field(default_factory=list)
     tracers: list[str] = Field(default_factory=list)
-    within_days: int | None = None
+    within_days: int | None = Field(default=None, ge=0)
     reference: ReferencePoint = "screening"
     finding: str | None = None
     no_interval_therapy_except: list[str] | None = None
