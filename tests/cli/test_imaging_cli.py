@@ -134,6 +134,49 @@ def test_bad_headers_give_one_line_naming_file_and_tag(
         assert word in line
 
 
+def _no_height(ds: pydicom.Dataset) -> None:
+    del ds.PatientWeight
+    ds.PatientSize = None
+
+
+@pytest.mark.parametrize(
+    ("edit", "options", "said"),
+    [
+        # the hints of these errors name the options that supply the missing facts
+        (_drop_weight, ["--weight-kg", "70"], "body weight 70.0 kg given by the caller"),
+        (_no_height, ["--weight-kg", "70", "--height-m", "1.70", "--suv", "lbm-janma"],
+         "height 1.7 m given by the caller"),
+        (_zero_dose, ["--activity-mbq", "370"], "injected activity 370 MBq given by the caller"),
+        (_no_injection_time, ["--injection-time", "2025-01-01T10:00:00"],
+         "injection time 2025-01-01T10:00:00 given by the caller"),
+    ],
+)  # fmt: skip
+def test_missing_header_facts_can_be_given_on_the_command_line(
+    dro: Path, tmp_path: Path, edit, options: list[str], said: str
+) -> None:
+    series = _edited_copy(dro / "DRO_0_0" / "PT", tmp_path / "PT", edit)
+    rs = str(dro / "DRO_0_0" / "RS" / "RS_dro_0_0.dcm")
+    line = _error_line(runner.invoke(app, ["suv", str(series), "--mask", rs, "--json"]))
+    assert options[0] in line  # the hint names the option
+    result = runner.invoke(app, ["suv", str(series), "--mask", rs, "--json", *options])
+    assert result.exit_code == 0, result.output
+    assert said in json.loads(result.stdout)["assumptions"]
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        (["--weight-kg", "-70"], "--weight-kg"), (["--height-m", "0"], "--height-m"),
+        (["--activity-mbq", "nan"], "--activity-mbq"), (["--sex", "male"], "--sex"),
+        (["--injection-time", "10:00 yesterday"], "--injection-time"),
+    ],
+)  # fmt: skip
+def test_bad_override_options_are_named(dro: Path, options: list[str], field: str) -> None:
+    series, rs = dro / "DRO_0_0" / "PT", dro / "DRO_0_0" / "RS"
+    line = _error_line(runner.invoke(app, ["suv", str(series), "--mask", str(rs), *options]))
+    assert f"field '{field}'" in line
+
+
 def test_corrupt_file_is_named(dro: Path, tmp_path: Path) -> None:
     series = tmp_path / "PT"
     shutil.copytree(dro / "DRO_0_0" / "PT", series)

@@ -11,6 +11,7 @@ import csv
 import io
 import math
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,42 @@ def _suv_type(text: str | None) -> SuvType | None:
         ) from exc
 
 
+def _suv_overrides(
+    weight_kg: float | None,
+    height_m: float | None,
+    sex: str | None,
+    activity_mbq: float | None,
+    injection_time: str | None,
+) -> dict[str, Any]:
+    """The header facts given on the command line, checked."""
+    for name, value in (
+        ("--weight-kg", weight_kg),
+        ("--height-m", height_m),
+        ("--activity-mbq", activity_mbq),
+    ):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ParameterError(f"{name} must be a positive number, got {value:g}", field=name)
+    if sex is not None and sex.strip().upper() not in ("M", "F", "O"):
+        raise ParameterError(f"unknown sex {sex!r}", field="--sex", hint="write M, F or O")
+    when = None
+    if injection_time is not None:
+        try:
+            when = datetime.fromisoformat(injection_time)
+        except ValueError as exc:
+            raise ParameterError(
+                f"cannot read the date-time {injection_time!r}",
+                field="--injection-time",
+                hint="write it as YYYY-MM-DDTHH:MM:SS, e.g. 2025-01-01T10:00:00",
+            ) from exc
+    return {
+        "weight_kg": weight_kg,
+        "height_m": height_m,
+        "sex": None if sex is None else sex.strip().upper(),
+        "injected_activity_mbq": activity_mbq,
+        "injection_datetime": when,
+    }
+
+
 def _progress_reader(description: str) -> tuple[Progress, Callable[[int, int], None]]:
     progress = Progress(console=console, transient=True)
     task = progress.add_task(description, total=None)
@@ -158,12 +195,30 @@ def suv_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     mip: Path | None = typer.Option(None, "--mip", help="Write a MIP PNG with the VOI outlined."),
+    weight_kg: float | None = typer.Option(
+        None, "--weight-kg", help="Body weight (kg), replacing (0010,1030) Patient's Weight."
+    ),
+    height_m: float | None = typer.Option(
+        None, "--height-m", help="Height (m), replacing (0010,1020) Patient's Size."
+    ),
+    sex: str | None = typer.Option(
+        None, "--sex", help="M or F, replacing (0010,0040) Patient's Sex (for SUL, SUVibw)."
+    ),
+    activity_mbq: float | None = typer.Option(
+        None, "--activity-mbq", help="Injected activity (MBq), replacing (0018,1074)."
+    ),
+    injection_time: str | None = typer.Option(
+        None,
+        "--injection-time",
+        help="Injection date-time (YYYY-MM-DDTHH:MM:SS), replacing (0018,1078)/(0018,1072).",
+    ),
 ) -> None:
     """SUV statistics of one VOI in one PET series, with every assumption made."""
     with handle_errors():
         wanted = _suv_type(suv)
+        overrides = _suv_overrides(weight_kg, height_m, sex, activity_mbq, injection_time)
         volume = load_volume(series_dir)
-        result = compute_suv(volume, suv_type=wanted)
+        result = compute_suv(volume, suv_type=wanted, **overrides)
         region = load_mask(mask, reference=result.volume, roi=roi)
         stats = voi_statistics(result.volume, region)
         assumptions = [*result.assumptions, *region.notes]

@@ -40,6 +40,13 @@ class Patient:
         self.sex = sex if sex is not None else pet.patient_sex
         self._weight_ok = weight_kg is not None
         self._height_ok = height_m is not None
+        for given, text in (
+            (weight_kg, f"body weight {weight_kg} kg"),
+            (height_m, f"height {height_m} m"),
+            (sex, f"Patient's Sex {sex!r}"),
+        ):
+            if given is not None:
+                notes.append(f"{text} given by the caller")
 
     def weight_kg(self) -> float:
         if not self._weight_ok:
@@ -67,7 +74,7 @@ class Patient:
                     "patient height is missing" if raw is None else f"patient height is {raw}",
                     file=self.file,
                     field=tag_label("PatientSize"),
-                    hint="add the height in m to the header, or pass height_m",
+                    hint="add the height in m to the header, or pass height_m (--height-m)",
                 )
             if raw > 3:
                 self.notes.append(f"{tag_label('PatientSize')} = {raw:g} read as centimetres")
@@ -154,7 +161,8 @@ def dose_bq(pet: PetHeader, file: str, notes: list[str], override_mbq: float | N
             "injected dose is missing" if raw is None else f"injected dose is {raw:g}",
             file=file,
             field=tag_label("RadionuclideTotalDose"),
-            hint="add the injected activity (Bq) to the header, or pass the activity in MBq",
+            hint="add the injected activity (Bq) to the header, or pass it in MBq "
+            "(injected_activity_mbq, --activity-mbq)",
         )
     if raw < 1e5:
         notes.append(

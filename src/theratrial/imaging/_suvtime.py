@@ -45,12 +45,17 @@ def average_decay_time_s(half_life_s: float, frame_duration_s: float) -> float:
     return math.log(lt / (1.0 - math.exp(-lt))) / lam
 
 
-def injection_time(pet: PetHeader, *, file: object, notes: list[str]) -> datetime:
-    """Injection date-time from (0018,1078), else (0018,1072) on the series date.
+def injection_time(
+    pet: PetHeader, *, file: object, notes: list[str], given: datetime | None = None
+) -> datetime:
+    """Injection date-time: ``given``, else (0018,1078), else (0018,1072) on the series date.
 
     A start time later than the scan means the injection was before midnight: one day is
     taken off, and the note says so.
     """
+    if given is not None:
+        notes.append(f"injection time {given.isoformat()} given by the caller")
+        return given
     if pet.injection_datetime is not None:
         notes.append(
             f"injection time {pet.injection_datetime.isoformat()} from "
@@ -64,7 +69,8 @@ def injection_time(pet: PetHeader, *, file: object, notes: list[str]) -> datetim
             "injection time is missing",
             file=str(file),
             field=tag_label("RadiopharmaceuticalStartTime"),
-            hint="add (0018,1078) or (0018,1072) to the header, or pass the injection time",
+            hint="add (0018,1078) or (0018,1072) to the header, or pass the injection time "
+            "(injection_datetime, --injection-time)",
         )
     candidate = combine_date_time(scan.date(), moment)
     assert candidate is not None

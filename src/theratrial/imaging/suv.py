@@ -188,7 +188,7 @@ def compute_suv(
         )
     dose = dose_bq(pet, file, notes, injected_activity_mbq)
     half_life = half_life_s(pet, file, notes)
-    injected_at = injection_datetime or injection_time(pet, file=file, notes=notes)
+    injected_at = injection_time(pet, file=file, notes=notes, given=injection_datetime)
     decayed = decayed_dose(
         pet, dose_bq=dose, half_life_s=half_life, injected_at=injected_at, n_slices=n, notes=notes
     )
@@ -228,7 +228,7 @@ def _optional_timing(
     try:
         dose = dose_bq(pet, file, notes, injected_activity_mbq)
         half_life = half_life_s(pet, file, notes)
-        injected_at = injection_datetime or injection_time(pet, file=file, notes=notes)
+        injected_at = injection_time(pet, file=file, notes=notes, given=injection_datetime)
         decayed = decayed_dose(
             pet,
             dose_bq=dose,
