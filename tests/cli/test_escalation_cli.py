@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from theratrial.cli.main import app
@@ -99,3 +100,40 @@ def test_missing_column_is_named(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "dlt" in result.output
     assert "dlt.csv" in result.output
+
+
+def test_a_dlt_without_event_is_refused_before_it_is_stored(tmp_path: Path) -> None:
+    db = tmp_path / "esc.sqlite"
+    args = ["dlt", "add", "--trial", "NCT06732505", "--patient", "E09", "--level", "DL1"]
+    args += ["--cohort", "escalation-prrt-naive", "--dlt", "--db", str(db)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "--event" in result.output
+    assert "Traceback" not in result.output
+    # nothing unreadable was kept: the escalation still runs
+    out = _escalate(db)
+    assert out["escalation-prrt-naive"]["decision"] == "stay"
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ("E01,escalation-prrt-naive,1,DL1,yes,,4,", "event"),
+        ("E01,escalation-prrt-naive,1,DL1,no,,7,", "grade"),
+        ("E01,escalation-prrt-naive,0,DL1,no,,,", "cycle"),
+        (",escalation-prrt-naive,1,DL1,no,,,", "patient_id"),
+        ("E01,escalation-prrt-naive,1,DL9,no,,,", "dose_level"),
+        ("E01,no-such-cohort,1,DL1,no,,,", "cohort"),
+    ],
+)
+def test_import_names_the_row_and_column(tmp_path: Path, row: str, field: str) -> None:
+    csv_file = tmp_path / "dlt.csv"
+    csv_file.write_text(CSV.splitlines()[0] + "\n" + CSV.splitlines()[1] + "\n" + row + "\n")
+    db = tmp_path / "esc.sqlite"
+    result = runner.invoke(
+        app, ["dlt", "import", str(csv_file), "--trial", "NCT06732505", "--db", str(db)]
+    )
+    assert result.exit_code == 2
+    assert "dlt.csv:3:" in result.output
+    assert f"field '{field}'" in result.output
+    assert "Traceback" not in result.output

@@ -61,6 +61,25 @@ def _check_ids(protocol: Protocol, cohort: str, level: str, *, where: str) -> No
         )
 
 
+def _validate_record(values: dict[str, Any], level_value: float) -> None:
+    """Check a DLT observation before it is stored, as :class:`DltRecord` will read it.
+
+    A record that the escalation cannot read later (a DLT without an event term, a grade
+    outside 1-5, an empty patient id) is refused now instead of blocking every later
+    ``theratrial escalation`` of the trial.
+    """
+    DltRecord(
+        values["patient_id"],
+        values["cycle"],
+        level_value,
+        event=values["event"],
+        grade=values["grade"],
+        onset_date=values["onset_date"],
+        is_dlt=values["dlt"],
+        within_dlt_window=values["within_dlt_window"],
+    )
+
+
 @dlt_app.command("add")
 def add_command(
     trial: str = typer.Option(..., "--trial", help="Trial id."),
@@ -84,21 +103,26 @@ def add_command(
         protocol = find_protocol(trial)
         _check_ids(protocol, cohort, level, where="--")
         onset_date = _date(onset, field="--onset") if onset else None
+        values: dict[str, Any] = {
+            "patient_id": patient.strip(),
+            "cohort_id": cohort,
+            "cycle": cycle,
+            "dose_level": level,
+            "dlt": dlt,
+            "event": event.strip() if event and event.strip() else None,
+            "grade": grade,
+            "onset_date": onset_date,
+            "within_dlt_window": not outside_window,
+        }
+        try:
+            _validate_record(values, _level_values(protocol)[level])
+        except InputError as exc:
+            options = {"patient_id": "--patient", "onset_date": "--onset"}
+            field = options.get(exc.field or "", f"--{exc.field}")
+            raise InputError(exc.message, field=field, hint=exc.hint) from None
         with session_scope(connect(db)) as session:
             register_protocol(session, protocol)
-            add_dlt(
-                session,
-                patient_id=patient,
-                trial_id=protocol.id,
-                cohort_id=cohort,
-                cycle=cycle,
-                dose_level=level,
-                dlt=dlt,
-                event=event,
-                grade=grade,
-                onset_date=onset_date,
-                within_dlt_window=not outside_window,
-            )
+            add_dlt(session, trial_id=protocol.id, **values)
         console.print(
             f"recorded {'a DLT' if dlt else 'no DLT'}: cycle {cycle}, {level}, cohort {cohort}"
         )
@@ -143,8 +167,14 @@ def import_command(
                 )
             rows = list(reader)
         parsed: list[dict[str, Any]] = []
+        levels = _level_values(protocol)
         for i, row in enumerate(rows, start=2):
-            _check_ids(protocol, row["cohort"], row["dose_level"], where="")
+            try:
+                _check_ids(protocol, row["cohort"], row["dose_level"], where="")
+            except InputError as exc:
+                raise TableError(
+                    exc.message, file=file, line=i, field=exc.field, hint=exc.hint
+                ) from None
             flag = row["dlt"].strip().lower()
             if flag not in _TRUE | _FALSE:
                 raise TableError(
@@ -158,21 +188,26 @@ def import_command(
                     "cycle and grade must be whole numbers", file=file, line=i, field="cycle/grade"
                 ) from None
             window = (row.get("within_dlt_window") or "true").strip().lower() not in _FALSE - {""}
-            parsed.append(
-                {
-                    "patient_id": row["patient_id"].strip(),
-                    "cohort_id": row["cohort"],
-                    "cycle": cycle,
-                    "dose_level": row["dose_level"],
-                    "dlt": flag in _TRUE,
-                    "event": row.get("event") or None,
-                    "grade": grade,
-                    "within_dlt_window": window,
-                    "onset_date": _date(row["onset_date"], field="onset_date", row=i)
-                    if row.get("onset_date")
-                    else None,
-                }
-            )
+            values = {
+                "patient_id": (row["patient_id"] or "").strip(),
+                "cohort_id": row["cohort"],
+                "cycle": cycle,
+                "dose_level": row["dose_level"],
+                "dlt": flag in _TRUE,
+                "event": (row.get("event") or "").strip() or None,
+                "grade": grade,
+                "within_dlt_window": window,
+                "onset_date": _date(row["onset_date"], field="onset_date", row=i)
+                if row.get("onset_date")
+                else None,
+            }
+            try:
+                _validate_record(values, levels[row["dose_level"]])
+            except InputError as exc:
+                raise TableError(
+                    exc.message, file=file, line=i, field=exc.field, hint=exc.hint
+                ) from None
+            parsed.append(values)
         with session_scope(connect(db)) as session:
             register_protocol(session, protocol)
             for values in parsed:
