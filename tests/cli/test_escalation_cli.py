@@ -137,3 +137,11 @@ def test_import_names_the_row_and_column(tmp_path: Path, row: str, field: str) -
     assert "dlt.csv:3:" in result.output
     assert f"field '{field}'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_unreadable_skeleton_exits_2(tmp_path: Path) -> None:
+    args = ["escalation", "--trial", "NCT06732505", "--db", str(tmp_path / "e.sqlite")]
+    result = runner.invoke(app, [*args, "--design", "crm", "--skeleton", "0.1,x"])
+    assert result.exit_code == 2
+    assert "--skeleton" in result.output
+    assert "Traceback" not in result.output

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from theratrial.cli._common import console, handle_errors, print_json
-from theratrial.cli.design import decision_json
+from theratrial.cli.design import _floats, decision_json
 from theratrial.design import CohortPlan, DltRecord, create_design, decide_per_cohort
 from theratrial.errors import InputError, TableError
 from theratrial.protocol import find_protocol
@@ -253,7 +253,7 @@ def escalation_command(
                     within_dlt_window=row.within_dlt_window,
                 )
             )
-        skel = [float(x) for x in skeleton.split(",")] if skeleton else None
+        skel = _floats(skeleton, "--skeleton") if skeleton else None
         chosen = create_design(design, target=target, skeleton=skel)
         decisions = decide_per_cohort(chosen, plans, records)
         unit = "kBq/kg" if protocol.dosing and protocol.dosing.rule == "per_weight" else "GBq"
