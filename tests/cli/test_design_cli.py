@@ -275,3 +275,22 @@ def test_bad_csv_names_row_and_column(tmp_path: Path, text: str, message: str) -
     assert code == 2
     assert message in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--design", "crm", "--skeleton", "0.1,0.2,0.3", "--last-cohort", "3,4"], "dlt <= n"),
+        (["--max-n", "-1"], "--max-n"),
+        (["--max-n", "0"], "--max-n"),
+    ],
+)
+def test_next_rejects_impossible_options(tmp_path: Path, extra: list[str], message: str) -> None:
+    path = _csv(tmp_path, "level,n,dlt\n60,3,0\n")
+    code, out, err = _run(
+        "next", "--target", "0.25", "--levels", "60,90,120", "--data", path, *extra, "--json"
+    )
+    assert code == 2
+    assert out == ""
+    assert message in err
+    assert "Traceback" not in err

@@ -317,6 +317,10 @@ def next_command(
             extrasafe,
             deescalation,
         )
+        if max_n is not None and max_n < 1:
+            raise ParameterError(
+                f"{max_n} is below the minimum 1", field="--max-n", hint="give a whole number >= 1"
+            )
         level_values = None if levels is None else _floats(levels, "--levels")
         data = read_dose_data(data_file, levels=level_values)
         start_level = data.levels[0] if start is None else data.levels[data.index_of(start)]
@@ -324,9 +328,15 @@ def next_command(
             last = None
             if last_cohort is not None:
                 parts = _floats(last_cohort, "--last-cohort")
-                if len(parts) != 2 or not all(v >= 0 and v.is_integer() for v in parts):
+                if (
+                    len(parts) != 2
+                    or not all(v >= 0 and v.is_integer() for v in parts)
+                    or parts[1] > parts[0]
+                ):
                     raise ParameterError(
-                        f"{last_cohort!r} is not 'n,dlt'", field="--last-cohort", hint="e.g. 3,1"
+                        f"{last_cohort!r} is not 'n,dlt' (whole numbers, dlt <= n)",
+                        field="--last-cohort",
+                        hint="e.g. 3,1",
                     )
                 last = (int(parts[0]), int(parts[1]))
             decision = built.decide(
