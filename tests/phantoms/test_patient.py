@@ -149,3 +149,15 @@ def test_series_names_and_bad_seed() -> None:
         generate_patient(-1)
     with pytest.raises(ParameterError):
         generate_patient(1).region("heart")
+
+
+@pytest.mark.parametrize("bad", ["John Smith", "", "SMITH^JOHN", "a/b", "X" * 65, "P\t1"])
+def test_patient_id_must_be_a_pseudonym_fit_for_dicom(bad: str) -> None:
+    with pytest.raises(ParameterError) as err:
+        generate_patient(1, patient_id=bad)
+    assert err.value.field == "patient_id"
+    assert bad.strip() == "" or bad not in str(err.value)  # never echo what may be a name
+
+
+def test_a_given_pseudonym_is_kept() -> None:
+    assert generate_patient(1, patient_id="TRIAL-07_0012").patient_id == "TRIAL-07_0012"

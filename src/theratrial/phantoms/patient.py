@@ -311,6 +311,20 @@ def _volumes(regions: list[Region], body: BodyOutline) -> tuple[dict[str, float]
     return volumes, body.volume_ml - top
 
 
+def _pseudonym(patient_id: str) -> str:
+    """A patient id fit for (0010,0020) Patient ID and file names: a pseudonym, not a name."""
+    if not 0 < len(patient_id) <= 64 or any(
+        ch.isspace() or ch in "^\\/" or not ch.isprintable() for ch in patient_id
+    ):
+        raise ParameterError(
+            f"patient id must be 1-64 characters without spaces, '^', '\\' or '/', got "
+            f"{len(patient_id)} characters",
+            field="patient_id",
+            hint="use a pseudonymous id such as VP-000001, never a name",
+        )
+    return patient_id
+
+
 def generate_patient(
     seed: int, *, config: PhantomConfig | None = None, patient_id: str | None = None
 ) -> VirtualPatient:
@@ -328,7 +342,7 @@ def generate_patient(
     if seed < 0:
         raise ParameterError(f"seed must be >= 0, got {seed}", field="seed")
     cfg = config or PhantomConfig()
-    pid = patient_id or f"VP-{seed:06d}"
+    pid = f"VP-{seed:06d}" if patient_id is None else _pseudonym(patient_id)
     rng_a = stream(seed, _STREAM_ANATOMY)
     demo = _demographics(rng_a)
     body = build_body(demo)
