@@ -158,6 +158,28 @@ def test_nifti_mask_on_another_grid_is_resampled(tmp_path: Path, pet) -> None:
     assert any("resampled" in note for note in mask.notes)
 
 
+def test_nifti_label_map_region_is_chosen_by_label_value(tmp_path: Path, pet) -> None:
+    volume, _ = pet
+    labels = np.zeros(volume.shape, np.uint8)
+    labels[2:4, 5:10, 5:10] = 1  # 50 voxels of 8 uL
+    labels[10:12, 20:30, 20:30] = 2  # 200 voxels
+    image = sitk.GetImageFromArray(labels)
+    image.SetSpacing((2.0, 2.0, 2.0))
+    sitk.WriteImage(image, str(tmp_path / "organs.nii.gz"))
+    path = tmp_path / "organs.nii.gz"
+    both = load_mask(path, reference=volume)
+    assert both.n_voxels == 250
+    assert any("all non-zero voxels" in note for note in both.notes)
+    assert load_mask(path, reference=volume, roi="organs").n_voxels == 250  # the file's name
+    two = load_mask(path, reference=volume, roi="2")
+    assert (two.name, two.n_voxels) == ("organs_2", 200)
+    assert load_mask(path, reference=volume, roi="1").n_voxels == 50
+    for missing in ("3", "liver"):  # never silently the union of every label
+        with pytest.raises(MaskError, match="no region") as err:
+            load_mask(path, reference=volume, roi=missing)
+        assert err.value.field == "roi"
+
+
 def test_resample_between_frames_is_refused(pet) -> None:
     volume, _ = pet
     other = Grid(volume.shape, volume.origin_mm, volume.spacing_mm, volume.direction, "5.5.5")

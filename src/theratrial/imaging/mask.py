@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,14 +161,31 @@ def _nifti_name(path: Path) -> str:
     return path.stem
 
 
-def _load_nifti(path: Path, reference: Volume) -> Mask:
+def _load_nifti(path: Path, reference: Volume, roi: str | None = None) -> Mask:
     values, grid = read_nifti(path)
     labels = np.unique(values[values != 0])
     notes = ["NIfTI carries no frame of reference: assumed to be the image's"]
+    grid = grid.with_frame_of_reference(reference.frame_of_reference_uid)
+    name = _nifti_name(path)
+    if roi is not None and roi.strip().lower() != name.lower():
+        # a label map: the ROI is one label value
+        try:
+            label = float(roi)
+        except ValueError:
+            label = math.nan
+        if not np.any(labels == label):
+            raise MaskError(
+                f"no region {roi!r} in this NIfTI (file name {name!r}, labels "
+                f"{[f'{v:g}' for v in labels.tolist()]})",
+                file=path,
+                field="roi",
+                hint="give one of the label values, or the file name",
+            )
+        notes.append(f"NIfTI label {label:g} of {[f'{v:g}' for v in labels.tolist()]}")
+        return _finish(values == label, grid, f"{name}_{label:g}", path, notes, reference)
     if labels.size > 1:
         notes.append(f"NIfTI holds labels {labels.tolist()}; all non-zero voxels used")
-    grid = grid.with_frame_of_reference(reference.frame_of_reference_uid)
-    return _finish(values != 0, grid, _nifti_name(path), path, notes, reference)
+    return _finish(values != 0, grid, name, path, notes, reference)
 
 
 def _pick(names: list[str], roi: str | None, path: Path) -> int:
@@ -275,7 +293,9 @@ def load_mask(path: str | Path, *, reference: Volume, roi: str | None = None) ->
         The image the mask will measure; the mask is rasterised or resampled onto its grid.
     roi
         Region to take from a multi-region file: exact name, then case-insensitive, then a
-        unique prefix (``GTV_Mass`` finds ``GTV_Mass_PET``). Ignored for NIfTI.
+        unique prefix (``GTV_Mass`` finds ``GTV_Mass_PET``). For a NIfTI label map, a label
+        value (``"2"``: the voxels labelled 2); the file's own name, or none, takes every
+        non-zero voxel.
 
     Raises
     ------
@@ -289,7 +309,7 @@ def load_mask(path: str | Path, *, reference: Volume, roi: str | None = None) ->
         index = _pick([m.name for m in regions], roi, source)
         return regions[index]
     if _is_nifti(source):
-        return _load_nifti(source, reference)
+        return _load_nifti(source, reference, roi)
     return _dicom_regions(source, reference, roi, every=False)[0]
 
 
