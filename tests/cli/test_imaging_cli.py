@@ -228,6 +228,19 @@ def test_quantify_json_and_csv(dro: Path, tmp_path: Path) -> None:
     assert float(table[0]["mean"]) == pytest.approx(rows["liver"]["mean"])
 
 
+@pytest.mark.parametrize("patient", ["John Smith", "", "P" * 65])
+def test_quantify_refuses_a_patient_id_that_is_no_pseudonym(
+    dro: Path, tmp_path: Path, patient: str
+) -> None:
+    study, masks = _study(dro, tmp_path)
+    db = tmp_path / "q.sqlite"
+    args = ["quantify", str(study), "--masks", str(masks), "--db", str(db), "--patient", patient]
+    line = _error_line(runner.invoke(app, args))
+    assert "field '--patient'" in line
+    assert patient not in line or not patient
+    assert not db.exists()
+
+
 def test_quantify_table_and_mip(dro: Path, tmp_path: Path) -> None:
     study, masks = _study(dro, tmp_path)
     png = tmp_path / "q.png"

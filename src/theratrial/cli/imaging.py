@@ -279,6 +279,14 @@ def quantify_command(
 ) -> None:
     """Per-organ / per-lesion table of a study: SUV or Bq/mL, %IA, ratios, Krenning."""
     with handle_errors():
+        if patient is not None and (
+            not 0 < len(patient) <= 64 or any(ch.isspace() for ch in patient)
+        ):
+            raise ParameterError(
+                "the patient id must be 1-64 characters without spaces",
+                field="--patient",
+                hint="give the pseudonymous id, never a name",
+            )
         series = pick_quantitative_series(study_dir)
         options: dict[str, Any] = {
             "suv_type": _suv_type(suv),
