@@ -121,6 +121,9 @@ def test_nm_spect_header(realistic_patient: PatientFiles) -> None:
     assert ds.NumberOfFrames == realistic_patient.truth["grid"]["shape_zyx"][0]
     assert ds.FrameIncrementPointer == 0x00540080
     assert ds.Units == "BQML"
+    # Decay Correction START and Corrected Image agree (values at acquisition start)
+    assert ds.DecayCorrection == "START"
+    assert "DECY" in list(ds.CorrectedImage)
     det = ds.DetectorInformationSequence[0]
     assert [float(v) for v in det.ImagePositionPatient] == pytest.approx(
         realistic_patient.truth["grid"]["origin_xyz_mm"], abs=1e-3
@@ -139,6 +142,8 @@ def test_spect_counts_mode_states_the_calibration(actinium_patient: PatientFiles
     entry = next(s for s in actinium_patient.truth["series"] if s["name"] == "spect_c1_024h")
     ds = pydicom.dcmread(_files(actinium_patient.series["spect_c1_024h"])[0])
     assert ds.Units == "CNTS"
+    assert ds.DecayCorrection == "NONE"
+    assert "DECY" not in list(ds.CorrectedImage)
     assert float(ds.RescaleSlope) == 1.0
     counts = ds.pixel_array.astype(np.float64)
     assert np.all(counts == np.round(counts))

@@ -360,7 +360,8 @@ def write_nm(
     ds.RadiopharmaceuticalInformationSequence = DicomSequence([_radiopharmaceutical(injection)])
     ds.Units = units
     ds.DecayCorrection = "START" if units == "BQML" else "NONE"
-    ds.CorrectedImage = ["ATTN", "SCAT"]
+    # Bq/mL at acquisition start are decay-corrected to START: (0028,0051) says DECY too
+    ds.CorrectedImage = ["DECY", "ATTN", "SCAT"] if units == "BQML" else ["ATTN", "SCAT"]
     ds.ImageComments = comments[:10240]
     _pixel_module(ds, ny, nx, signed=False)
     data = np.clip(values.astype(np.float64), 0.0, None)
