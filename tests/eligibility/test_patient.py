@@ -183,6 +183,52 @@ def test_unknown_lab_unit_is_caught_at_load() -> None:
 
 
 @pytest.mark.parametrize(
+    ("field", "given", "read"),
+    [
+        ("sex", "M", "male"), ("sex", "Female", "female"), ("sex", " F ", "female"),
+        ("histology", "net", "NET"), ("histology", "minen", "MiNEN"), ("grade", "g2", "G2"),
+        ("grade", 3, "G3"), ("grade", "1", "G1"),
+        ("lesion_modality", "ct", "CT"), ("lesion_modality", "MRI", "MR"),
+        ("lesion_modality", "pet-ct", "PET/CT"), ("imaging_modality", "PET CT", "PET/CT"),
+        ("imaging_modality", "spect/ct", "SPECT/CT"),
+    ],
+)  # fmt: skip
+def test_common_spellings_of_coded_values_are_read(field: str, given: object, read: str) -> None:
+    record = json.loads(json.dumps(MINIMAL))
+    record["diagnosis"] = {"histology": "NET"}
+    record["lesions"] = [{"id": "L1", "site": "liver", "modality": "CT", "date": "2026-01-01"}]
+    record["imaging"] = [{"modality": "PET", "date": "2026-01-01"}]
+    if field == "sex":
+        record["demographics"]["sex"] = given
+    elif field in ("histology", "grade"):
+        record["diagnosis"][field] = given
+    else:
+        record["lesions" if field.startswith("lesion") else "imaging"][0]["modality"] = given
+    p = parse_patient(json.dumps(record))
+    got = {
+        "sex": p.demographics.sex,
+        "histology": p.diagnosis.histology if p.diagnosis else None,
+        "grade": p.diagnosis.grade if p.diagnosis else None,
+        "lesion_modality": p.lesions[0].modality,
+        "imaging_modality": p.imaging[0].modality,
+    }[field]
+    assert got == read
+
+
+@pytest.mark.parametrize(("field", "bad"), [("sex", "O"), ("sex", "unknown"), ("grade", "G4")])
+def test_other_coded_values_are_still_refused(field: str, bad: str) -> None:
+    record = json.loads(json.dumps(MINIMAL))
+    record["diagnosis"] = {"histology": "NET"}
+    if field == "sex":
+        record["demographics"]["sex"] = bad
+    else:
+        record["diagnosis"]["grade"] = bad
+    with pytest.raises(PatientRecordError) as err:
+        parse_patient(json.dumps(record))
+    assert err.value.field == ("demographics.sex" if field == "sex" else "diagnosis.grade")
+
+
+@pytest.mark.parametrize(
     "text",
     [
         '{"patient_id": "P-001", "patient_id": "P-002",\n "demographics": {"sex": "male"}}',

@@ -79,6 +79,14 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _modality_spelling(value: object) -> object:
+    """``ct``, ``MRI``, ``PET-CT``, ``pet ct`` -> ``CT``, ``MR``, ``PET/CT``."""
+    if not isinstance(value, str):
+        return value
+    text = re.sub(r"\s*[-/+ ]\s*", "/", value.strip().upper())
+    return "/".join("MR" if part == "MRI" else part for part in text.split("/"))
+
+
 class Demographics(_Record):
     """Age (or birth date), sex and body size."""
 
@@ -87,6 +95,15 @@ class Demographics(_Record):
     sex: Literal["male", "female"]
     weight_kg: float | None = Field(default=None, gt=0, le=400)
     height_cm: float | None = Field(default=None, gt=30, le=260)
+
+    @field_validator("sex", mode="before")
+    @classmethod
+    def _sex_spelling(cls, value: object) -> object:
+        # the (0010,0040) Patient's Sex codes M and F, and male/female in any letter case
+        if isinstance(value, str):
+            text = value.strip()
+            return {"M": "male", "F": "female"}.get(text, text.lower())
+        return value
 
     @model_validator(mode="after")
     def _age_given(self) -> Demographics:
@@ -107,6 +124,18 @@ class Diagnosis(_Record):
     extent: Literal["localised", "locally_advanced", "metastatic"] | None = None
     resectable: bool | None = None
     diagnosis_date: dt.date | None = None
+
+    @field_validator("histology", "grade", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # grade 2 -> G2
+        if not isinstance(value, str):
+            return value
+        text = value.strip().upper()
+        if text == "MINEN":
+            return "MiNEN"
+        return f"G{text}" if text in {"1", "2", "3"} else text
 
     @property
     def gep(self) -> bool | None:
@@ -142,6 +171,8 @@ class LesionRecord(_Record):
     progressive: bool | None = None
     previously_irradiated: bool | None = None
 
+    _modality = field_validator("modality", mode="before")(_modality_spelling)
+
     @property
     def is_nodal(self) -> bool:
         """A lymph node: ``nodal`` when stated, else read from the site ("lymph node", "LN")."""
@@ -157,6 +188,8 @@ class ImagingStudy(_Record):
     tracer: str | None = None
     date: dt.date
     findings: dict[str, bool] = Field(default_factory=dict)
+
+    _modality = field_validator("modality", mode="before")(_modality_spelling)
 
 
 class TherapyRecord(_Record):
