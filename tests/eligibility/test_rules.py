@@ -73,6 +73,15 @@ def test_compare_converts_units(
     assert _status(check_rule, rule, patient) == expected
 
 
+@pytest.mark.parametrize(("umol_l", "expected"), [(88.42, MET), (88.5, NOT_MET)])
+def test_compare_on_a_lab_fact_converts_molar_to_mass(
+    builder: Any, check_rule: Any, umol_l: float, expected: str
+) -> None:
+    rule = {"rule": "compare", "fact": "lab.creatinine", "op": "<=", "value": 1.0, "unit": "mg/dL"}
+    patient = builder.lab("creatinine", umol_l, "umol/L").build()
+    assert _status(check_rule, rule, patient) == expected
+
+
 def test_compare_missing_and_incomparable_facts_are_unknown(builder: Any, check_rule: Any) -> None:
     missing = {"rule": "compare", "fact": "life_expectancy_weeks", "op": ">=", "value": 12}
     result = check_rule(missing, builder.set("life_expectancy_weeks", None).build())

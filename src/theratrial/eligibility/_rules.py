@@ -70,7 +70,9 @@ def _compare(rule: r.Compare, ctx: Context) -> Outcome:
         return Outcome(UNKNOWN, f"{rule.fact} is not recorded (needed: {want})")
     value: Any = fact.value
     if rule.unit and fact.unit and isinstance(value, int | float) and not isinstance(value, bool):
-        value = convert(float(value), fact.unit, rule.unit, field=rule.fact)
+        # a lab fact (lab.creatinine) converts mass <-> molar with its analyte's molar mass
+        analyte = lab_key(rule.fact.split(".", 1)[1]) if rule.fact.startswith("lab.") else None
+        value = convert(float(value), fact.unit, rule.unit, analyte=analyte, field=rule.fact)
     if rule.op in ("in", "not_in"):
         assert isinstance(rule.value, list)
         ok = (value in rule.value) == (rule.op == "in")
