@@ -155,6 +155,26 @@ def test_recist_bad_input_exits_2_with_one_line(tmp_path: Path, content: Any, ne
     assert len(result.stderr.strip().splitlines()) <= 2  # one message (may wrap)
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        {
+            "time_points": [
+                _tp("2024-01-01", {"id": "L1", "organ": "liver", "measurement_mm": 30}),
+                _tp("2024-02-01", {"id": "L9", "measurement_mm": 3}),
+            ]
+        },
+    ],
+)
+def test_recist_errors_name_the_file(tmp_path: Path, content: Any) -> None:
+    path = _write(tmp_path, "bad.json", content)
+    result = runner.invoke(app, ["recist", str(path), "--json"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ")
+    assert "bad.json" in result.stderr
+
+
 def test_recist_help_documents_the_format() -> None:
     result = runner.invoke(app, ["recist", "--help"])
     assert result.exit_code == 0

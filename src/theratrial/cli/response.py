@@ -169,18 +169,28 @@ def recist_command(
     figures: Path | None = _FIG,
 ) -> None:
     with handle_errors():
-        data = json.loads(assessments.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(assessments.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise PatientRecordError(
+                f"invalid JSON at column {exc.colno}: {exc.msg}",
+                file=assessments,
+                line=exc.lineno,
+                hint="write the assessments as a JSON object (see theratrial recist --help)",
+            ) from None
         results: list[tuple[str, RecistEvaluation, Any]] = []
         for pid, record in _patients(data, str(assessments)):
             try:
                 assessment = assessment_from_dict(record, file=str(assessments))
+                evaluation = evaluate_recist(
+                    assessment, confirm_days=confirm_days, min_sd_days=min_sd_days
+                )
             except PatientRecordError as exc:
                 if pid:
                     exc.message = f"patient {pid}: {exc.message}"
+                if exc.file is None:
+                    exc.file = str(assessments)
                 raise
-            evaluation = evaluate_recist(
-                assessment, confirm_days=confirm_days, min_sd_days=min_sd_days
-            )
             results.append((pid, evaluation, assessment))
         written = _recist_figures(results, figures) if figures is not None else []
         if as_json:
