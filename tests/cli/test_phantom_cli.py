@@ -83,6 +83,31 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path) -> None:
     assert "not empty" in result.output
 
 
+def test_a_file_where_a_folder_belongs_is_one_clear_line(tmp_path: Path) -> None:
+    afile = tmp_path / "notes.txt"
+    afile.write_text("x", encoding="utf-8")
+    for args in (
+        ["phantom", str(afile), "--seed", "1", "--grid", "16"],
+        ["phantom-cohort", str(afile), "--seed", "1", "--n", "1", "--no-images"],
+        ["phantom-cohort", str(afile), "--seed", "1", "--n", "1", "--grid", "16"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, args
+        assert f"{afile}: is a file, a folder was expected" in result.output
+        assert "Traceback" not in result.output
+    assert afile.read_text(encoding="utf-8") == "x"
+
+
+def test_a_name_is_refused_as_patient_id(tmp_path: Path) -> None:
+    out = tmp_path / "p"
+    args = ["phantom", str(out), "--seed", "1", "--grid", "16", "--patient-id", "Jane Doe"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "field 'patient_id'" in result.output
+    assert "Jane Doe" not in result.output
+    assert not out.exists()
+
+
 def test_phantom_cohort_tables_only(tmp_path: Path) -> None:
     result = runner.invoke(
         app,

@@ -217,7 +217,7 @@ def register(app: typer.Typer) -> None:
                 noise=True,
                 followup_ct=False,
             )
-            if cohort_dir.exists() and images and any(cohort_dir.iterdir()):
+            if cohort_dir.is_dir() and images and any(cohort_dir.iterdir()):
                 raise ParameterError(
                     "the cohort folder is not empty",
                     field="DIR",

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from theratrial.errors import ParameterError
+from theratrial.errors import InputError, ParameterError
 from theratrial.phantoms._jsonify import json_ready
 from theratrial.phantoms.config import PhantomConfig
 from theratrial.phantoms.patient import VirtualPatient, generate_patient
@@ -164,6 +164,10 @@ def generate_cohort(
     from theratrial.phantoms.writer import write_patient
 
     root = Path(out_dir) if out_dir is not None else None
+    if root is not None and root.exists() and not root.is_dir():
+        raise InputError(
+            "is a file, a folder was expected", file=root, hint="choose a new folder name"
+        )
     patients: list[VirtualPatient] = []
     dirs: list[Path | None] = []
     for i in range(n):

@@ -149,6 +149,10 @@ def write_patient(
         Allow writing into a non-empty folder.
     """
     out = Path(patient_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(
+            "is a file, a folder was expected", file=out, hint="choose a new folder name"
+        )
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise InputError(
             "the patient folder is not empty",
