@@ -241,6 +241,21 @@ def test_quantify_refuses_a_patient_id_that_is_no_pseudonym(
     assert not db.exists()
 
 
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        (["--mtv", "150%"], "--mtv"), (["--mtv", "0%"], "--mtv"), (["--mtv", "nan"], "--mtv"),
+        (["--lesion-metric", "median"], "--lesion-metric"),
+        (["--calibration-cps-per-mbq", "-3"], "--calibration-cps-per-mbq"),
+        (["--duration-s", "0"], "--duration-s"),
+    ],
+)  # fmt: skip
+def test_quantify_bad_options_name_the_option(dro: Path, options: list[str], field: str) -> None:
+    args = ["quantify", str(dro / "DRO_0_0" / "PT"), "--masks", str(dro / "DRO_0_0" / "RS")]
+    line = _error_line(runner.invoke(app, [*args, *options, "--json"]))
+    assert f"field '{field}'" in line
+
+
 def test_quantify_table_and_mip(dro: Path, tmp_path: Path) -> None:
     study, masks = _study(dro, tmp_path)
     png = tmp_path / "q.png"

@@ -78,18 +78,22 @@ def parse_mtv(text: str | None) -> MtvThreshold | None:
     if text is None:
         return None
     value = text.strip().lower()
+    hint = "write 41% (of max), 2.5 (absolute) or liver (PERCIST)"
     try:
         if value == "liver":
             return MtvThreshold.liver(math.nan, math.nan)
         if value.endswith("%"):
             return MtvThreshold.percent_of_max(float(value[:-1]))
-        return MtvThreshold.absolute(float(value))
+        number = float(value)
+    except ParameterError as exc:  # a percentage outside (0, 100]
+        raise ParameterError(exc.message, field="--mtv", hint=hint) from exc
     except ValueError as exc:
         raise ParameterError(
-            f"cannot read MTV threshold {text!r}",
-            field="--mtv",
-            hint="write 41% (of max), 2.5 (absolute) or liver (PERCIST)",
+            f"cannot read MTV threshold {text!r}", field="--mtv", hint=hint
         ) from exc
+    if not math.isfinite(number):
+        raise ParameterError(f"MTV threshold {text!r} is not a number", field="--mtv", hint=hint)
+    return MtvThreshold.absolute(number)
 
 
 def _suv_type(text: str | None) -> SuvType | None:
@@ -287,6 +291,18 @@ def quantify_command(
                 field="--patient",
                 hint="give the pseudonymous id, never a name",
             )
+        if lesion_metric not in ("max", "peak", "mean"):
+            raise ParameterError(
+                f"unknown lesion metric {lesion_metric!r}",
+                field="--lesion-metric",
+                hint="one of max, peak, mean",
+            )
+        for name, value in (
+            ("--calibration-cps-per-mbq", calibration),
+            ("--duration-s", duration),
+        ):
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise ParameterError(f"{name} must be a positive number, got {value:g}", field=name)
         series = pick_quantitative_series(study_dir)
         options: dict[str, Any] = {
             "suv_type": _suv_type(suv),
