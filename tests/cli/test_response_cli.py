@@ -447,3 +447,15 @@ def test_model_patients_needs_an_outcome(tmp_path: Path) -> None:
     result = runner.invoke(app, ["model", "patients", str(path), "--predictors", "dose_gy"])
     assert result.exit_code == 2
     assert "no outcome" in result.stderr
+
+
+@pytest.mark.parametrize("level", ["lesions", "patients"])
+def test_model_header_only_table_exits_2(tmp_path: Path, level: str) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text("patient,dose_gy,responder\n", encoding="utf-8")
+    args = ["model", level, str(path), "--outcome", "responder", "--predictors", "dose_gy"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 2
+    assert "empty.csv" in result.stderr
+    assert "no rows" in result.stderr
+    assert "Traceback" not in result.output

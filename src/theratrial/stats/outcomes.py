@@ -167,6 +167,12 @@ def analyse_outcome(
         raise ParameterError("a predictor is named twice", field="predictors")
     if outcome in predictors:
         raise ParameterError("the outcome cannot also be a predictor", field="predictors")
+    if frame.empty:
+        raise TableError(
+            "the table has no rows",
+            file=frame.attrs.get("file"),
+            hint="add one row per lesion (or patient) below the header",
+        )
     wanted = [*predictors] + ([cluster] if cluster else [])
     cols = require_columns(frame, wanted, what="the outcome model")
     y, definition = outcome_values(
