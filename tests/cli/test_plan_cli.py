@@ -178,3 +178,34 @@ def test_alpha_emitter_gets_no_bed_in_the_plan(tmp_path: Path) -> None:
     kidneys = next(o for o in json.loads(result.output)["organs"] if o["organ"] == "kidneys")
     assert kidneys["bed_gy"] is None
     assert kidneys["rbe_weighted_dose_gy"] == pytest.approx(9.8)
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "needle"),
+    [
+        ("nope", [], "invalid JSON"),
+        ('[{"region": "kidneys", "dose_gy": "x"}]', [], "[0].dose_gy"),
+        ('[{"region": "kidneys", "dose_gy": -3}]', [], "[0].dose_gy"),
+        ('[{"region": "kidneys", "dose_gy": 3, "alpha_beta_gy": 0}]', [], "[0].alpha_beta_gy"),
+        ("[]", ["--weight-kg", "-70"], "--weight-kg"),
+        ("[]", ["--level", "DL9"], "DL9"),
+    ],
+)
+def test_cycle_record_refuses_what_plan_could_not_read(
+    tmp_path: Path, content: str, extra: list[str], needle: str
+) -> None:
+    path = tmp_path / "dosimetry.json"
+    path.write_text(content)
+    db = tmp_path / "x.sqlite"
+    args = ["cycle", "record", "--patient", "BAD-1", "--trial", "NCT01842165", "--cycle", "1"]
+    args += ["--activity-mbq", "7400", "--dosimetry", str(path), "--db", str(db), *extra]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert needle in result.output
+    assert "Traceback" not in result.output
+    # nothing was stored: planning still works and sees no cycle
+    plan = runner.invoke(
+        app, ["plan", "BAD-1", "--trial", "NCT01842165", "--db", str(db), "--json"]
+    )
+    assert plan.exit_code == 0, plan.output
+    assert json.loads(plan.output)["cycles_given"] == []

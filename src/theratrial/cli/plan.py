@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,13 @@ from theratrial.store.clinical import (
     save_dose_results,
     save_time_activity,
 )
-from theratrial.treatment import CycleDose, next_cycle_window, organ_of, plan_next_cycle
+from theratrial.treatment import (
+    CycleDose,
+    dose_level,
+    next_cycle_window,
+    organ_of,
+    plan_next_cycle,
+)
 
 __all__ = ["register"]
 
@@ -45,7 +52,15 @@ _DB = typer.Option(
 def _read_dosimetry(path: Path, *, cycle: int) -> tuple[list[dict[str, Any]], list[float]]:
     """Per-region results from ``dosimetry-table --json`` (a list) or ``dosimetry --json``
     (an object with ``cycles``: the entry of this cycle is taken, with its scan times)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise TableError(
+            f"invalid JSON at column {exc.colno}: {exc.msg}",
+            file=path,
+            line=exc.lineno,
+            hint="pass the JSON printed by `theratrial dosimetry ... --json`",
+        ) from None
     times_h: list[float] = []
     if isinstance(data, dict) and "cycles" in data:
         match = [c for c in data["cycles"] if c.get("cycle") == cycle]
@@ -70,7 +85,40 @@ def _read_dosimetry(path: Path, *, cycle: int) -> tuple[list[dict[str, Any]], li
             raise TableError(
                 f"region {r['region']!r} has no dose_gy", file=path, field=f"[{i}].dose_gy"
             )
+        for key, positive in _NUMBERS.items():
+            value = r.get(key)
+            if value is None:
+                continue
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value < 0
+                or (positive and value == 0)
+            ):
+                raise TableError(
+                    f"region {r['region']!r}: {key} must be a "
+                    f"{'positive' if positive else 'non-negative'} number, got {value!r}",
+                    file=path,
+                    field=f"[{i}].{key}",
+                    hint="pass the JSON printed by `theratrial dosimetry ... --json`",
+                )
     return rows, times_h
+
+
+_NUMBERS: dict[str, bool] = {
+    "dose_gy": False,
+    "tia_mbq_h": False,
+    "mass_g": True,
+    "rbe_weighted_dose_gy": False,
+    "bed_gy": False,
+    "eqd2_gy": False,
+    "alpha_beta_gy": True,
+    "repair_half_time_h": True,
+    "effective_half_life_h": True,
+    "s_value_mgy_per_mbq_h": False,
+}
+"""Numeric entries of a region's dosimetry record the store keeps (True: must be > 0)."""
 
 
 def _tac_points(rows: list[dict[str, Any]], times_h: list[float]) -> list[tuple[str, float, float]]:
@@ -108,6 +156,19 @@ def record_command(
             raise InputError(
                 f"trial {protocol.id} has no therapy radiopharmaceutical", field="--trial"
             )
+        if not (math.isfinite(activity_mbq) and activity_mbq > 0):
+            raise InputError(
+                f"administered activity must be positive, got {activity_mbq} MBq",
+                field="--activity-mbq",
+            )
+        if weight_kg is not None and not (math.isfinite(weight_kg) and 20 <= weight_kg <= 300):
+            raise InputError(
+                f"body weight {weight_kg} kg is not plausible",
+                field="--weight-kg",
+                hint="give the weight in kg (20 to 300)",
+            )
+        if level is not None:
+            dose_level(protocol, level)  # an unknown level fails now, not at the next plan
         when = None
         if date is not None:
             try:
