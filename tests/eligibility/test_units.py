@@ -94,6 +94,20 @@ def test_more_spellings(value: float, from_unit: str, to_unit: str, expected: fl
     assert convert(value, from_unit, to_unit) == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.parametrize(
+    ("value", "from_unit", "to_unit", "expected"),
+    [
+        # g/24 h is grams per day, not grams x 24 hours
+        (0.5, "g/24h", "mg/day", 500.0), (300.0, "mg/24 hours", "g/day", 0.3),
+        (2.5, "mIU/mL", "IU/L", 2.5), (2.5, "µIU/mL", "mIU/L", 2.5), (40.0, "u/L", "U/L", 40.0),
+        (40.0, "U/L (37 °C)", "U/L", 40.0), (1.1, "INR", "1", 1.1), (1.1, "ratio", "1", 1.1),
+        (75.0, "mL/min/(1.73 m2)", "mL/min/1.73m2", 75.0), (24.0, "kg/m2", "kg/m^2", 24.0),
+    ],
+)  # fmt: skip
+def test_units_of_other_labs(value: float, from_unit: str, to_unit: str, expected: float) -> None:
+    assert convert(value, from_unit, to_unit) == pytest.approx(expected, rel=1e-12)
+
+
 def test_haemoglobin_in_mmol_per_litre() -> None:
     # 1 g/dL = 0.6206 mmol/L (Hb per haem, 16 114.5 g/mol); Dutch labs report mmol/L
     assert convert(1.0, "g/dL", "mmol/L", analyte="haemoglobin") == pytest.approx(0.6206, 1e-4)

@@ -40,8 +40,10 @@ def _registry() -> pint.UnitRegistry:  # type: ignore[type-arg]
 
 
 _SPELLINGS = (
+    (re.compile(r"\s*/\s*\(?\s*1[.,]73\s*m(²|2|\^2)\s*\)?"), ""),  # indexed GFR: per 1.73 m2
+    (re.compile(r"\s*\([^()]*\)\s*$"), ""),  # a trailing note: "U/L (37 °C)"
+    (re.compile(r"(?i)^\s*(ratio|index|inr|-)\s*$"), "1"),  # INR and other ratios
     (re.compile(r"µ|μ"), "u"),
-    (re.compile(r"\s*/\s*1[.,]73\s*m(²|2|\^2)"), ""),  # indexed GFR: per 1.73 m2 BSA
     (re.compile(r"^\s*[x×]\s*"), ""),
     (re.compile(r"10\^(\d+)"), r"1e\1 "),
     (re.compile(r"10\*(\d+)"), r"1e\1 "),
@@ -53,7 +55,10 @@ _SPELLINGS = (
     (re.compile(r"^G(pt)?/[lL]$"), "1e9/L"),  # giga(particles) per litre
     (re.compile(r"^T(pt)?/[lL]$"), "1e12/L"),
     (re.compile(r"/\s*100\s*m[lL]\b"), "/dL"),  # g/100 mL (g%) = g/dL
-    (re.compile(r"(?i)\b(IU|U)(?=/)"), "U"),
+    (re.compile(r"(?<![A-Za-z])([mkun]?)I?U(?=/)"), r"\1U"),  # IU/L, mIU/mL, uIU/mL
+    (re.compile(r"(?<![A-Za-z])(iu|u)(?=/)"), "U"),
+    (re.compile(r"/\s*24\s*h(ours?|rs?)?\b"), "/day"),  # g/24 h = g per day
+    (re.compile(r"(?<=/)m2\b"), "m^2"),  # kg/m2
     (re.compile(r"%"), "percent"),
     (re.compile(r"\bdl\b|\bdL\b"), "dL"),
     (re.compile(r"(?<=/)l\b"), "L"),
