@@ -225,6 +225,7 @@ def test_quantify_json_and_csv(dro: Path, tmp_path: Path) -> None:
     csv_result = runner.invoke(app, ["quantify", str(study), "--masks", str(masks), "--csv"])
     table = list(csv.DictReader(io.StringIO(csv_result.stdout)))
     assert [r["region"] for r in table] == ["liver", "lesion_01"]
+    assert {r["units"] for r in table} == {"g/mL"}  # min/max/mean... carry their units
     assert float(table[0]["mean"]) == pytest.approx(rows["liver"]["mean"])
 
 

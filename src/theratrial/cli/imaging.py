@@ -345,10 +345,13 @@ def quantify_command(
             return
         if as_csv:
             buffer = io.StringIO()
-            writer = csv.DictWriter(buffer, fieldnames=list(ROW_FIELDS), lineterminator="\n")
+            # the CSV has no header block: each row names the units of its statistics
+            fields = [*ROW_FIELDS[:2], "units", *ROW_FIELDS[2:]]
+            writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
             writer.writeheader()
             for row in rows:
-                writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+                line = {k: ("" if v is None else v) for k, v in row.items()}
+                writer.writerow({**line, "units": result.units})
             typer.echo(buffer.getvalue(), nl=False)
             return
         table = Table(
