@@ -83,6 +83,18 @@ def test_madsen_without_a_usable_half_life_exits_2(tmp_path: Path, option: list[
     assert "Traceback" not in result.output
 
 
+def test_tac_plot_is_written(tmp_path: Path) -> None:
+    times = [4.0, 24.0, 96.0, 168.0]
+    tac = "region,time_h,activity_mbq\n" + _mono_rows("kidneys", 80, 50, times)
+    tac_path, mass_path = _tables(tmp_path, tac)
+    figure = tmp_path / "figs" / "tac.png"
+    args = ["dosimetry-table", str(tac_path), "--masses", str(mass_path), "--plot", str(figure)]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["region"] == "kidneys"
+    assert figure.read_bytes()[:4] == b"\x89PNG"
+
+
 def test_table_output_without_json(tmp_path: Path) -> None:
     tac = "region,time_h,activity_kbq\n" + "".join(
         f"spleen,{t},{v}\n" for t, v in [(4, 30000), (24, 26000), (96, 12000), (168, 5000)]

@@ -209,3 +209,15 @@ def test_cycle_record_refuses_what_plan_could_not_read(
     )
     assert plan.exit_code == 0, plan.output
     assert json.loads(plan.output)["cycles_given"] == []
+
+
+def test_plan_plots_cumulative_dose_against_the_limits(tmp_path: Path) -> None:
+    db = tmp_path / "p.sqlite"
+    for cycle in (1, 2):
+        _record(tmp_path, db, cycle, 5.0)
+    figure = tmp_path / "cumulative.png"
+    args = ["plan", "PLAN-1", "--trial", "NCT01842165", "--db", str(db), "--plot", str(figure)]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["plot"] == str(figure)
+    assert figure.read_bytes()[:4] == b"\x89PNG"

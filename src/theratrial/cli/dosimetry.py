@@ -162,6 +162,9 @@ def dosimetry_table(
         help="Population effective half-life (h) for single-time-point Madsen: 67, or "
         "REGION=HOURS per region.",
     ),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Write the time-activity curves with their fits (PNG, SVG or PDF)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Fit time-activity curves from a table and compute Ã, absorbed dose and BED."""
@@ -192,10 +195,16 @@ def dosimetry_table(
             released=_parse_release(release),
             population_half_life_h=_parse_population(population_half_life_h),
         )
+        if plot is not None:
+            from theratrial.report.dosimetry_plots import save_figure, tac_figure
+
+            save_figure(tac_figure(tacs, [r.tia for r in results]), plot)
         if json_out:
             print_json([r.as_record() for r in results])
         else:
             _print_table(results)
+            if plot is not None:
+                console.print(f"figure: {plot}", highlight=False)
 
 
 def _patient_payload(result: PatientDosimetry) -> dict[str, object]:

@@ -31,6 +31,7 @@ from theratrial.store.clinical import (
 )
 from theratrial.treatment import (
     CycleDose,
+    active_limits,
     dose_level,
     next_cycle_window,
     organ_of,
@@ -257,6 +258,9 @@ def plan_command(
         [], "--risk-factor", help="Risk factor that switches limits, e.g. renal_risk_factors."
     ),
     db: str | None = _DB,
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Write cumulative organ dose vs the limits across cycles (PNG)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Next-cycle prescription under the protocol's organ limits, from the stored cycles."""
@@ -320,7 +324,16 @@ def plan_command(
                 for ch in result.checks
             ],
             "warnings": list(result.warnings),
+            "plot": None,
         }
+        if plot is not None and history:
+            from theratrial.report.dosimetry_plots import cumulative_dose_figure, save_figure
+
+            limits = active_limits(protocol, risk_factors=risk_factor)
+            save_figure(cumulative_dose_figure(history, limits, plan=result), plot)
+            payload["plot"] = str(plot)
+        elif plot is not None:
+            payload["warnings"].append("no cycle dose stored yet: no figure written")
         if json_out:
             print_json(payload)
             return
@@ -363,8 +376,10 @@ def plan_command(
         console.print(table)
         for reason in result.reasons:
             console.print(f"- {reason}")
-        for warning in result.warnings:
+        for warning in payload["warnings"]:
             console.print(f"[yellow]warning:[/] {warning}")
+        if payload["plot"]:
+            console.print(f"figure: {payload['plot']}", highlight=False)
 
 
 def _fmt(value: float | None, pattern: str = "{:.3g}") -> str:
