@@ -204,3 +204,28 @@ def test_demo_runs_and_stores(tmp_path: Path) -> None:
     # running again starts from a clean output folder
     again = runner.invoke(app, ["demo", "--out", str(out), "--virtual", "1", "--grid", "48"])
     assert again.exit_code == 0, again.output
+
+
+def test_missing_screening_date_is_stated(tmp_path: Path) -> None:
+    record = {k: v for k, v in PATIENT.items() if k != "screening_date"}
+    path = tmp_path / "nodate.json"
+    path.write_text(json.dumps(record))
+    result = runner.invoke(app, ["screen", str(path), "--trial", "NCT06732505", "--json"])
+    assert result.exit_code == 0, result.output
+    assert any("no screening_date" in a for a in json.loads(result.output)["assumptions"])
+
+
+def test_pseudonym_characters_are_accepted_by_the_store(tmp_path: Path) -> None:
+    record = dict(PATIENT, patient_id="SITE-01_P.007")
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(record))
+    db = tmp_path / "p.sqlite"
+    assert runner.invoke(app, ["screen", str(path), "--all", "--db", str(db)]).exit_code == 0
+
+
+def test_unreadable_encoding_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("patient_id: \xe9\n".encode("latin-1"))
+    result = runner.invoke(app, ["screen", str(path), "--all"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output

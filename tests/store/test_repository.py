@@ -142,3 +142,14 @@ def test_password_is_not_shown(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as info:
         connect("postgresql+psycopg://nobody:secret@127.0.0.1:1/none")
     assert "secret" not in str(info.value)
+
+
+@pytest.mark.parametrize("bad", ["John Smith", "", "x" * 65, "a/b"])
+def test_store_refuses_non_pseudonyms(tmp_path: Path, bad: str) -> None:
+    from theratrial.errors import InputError
+    from theratrial.store import get_or_create_patient
+
+    eng = connect(f"sqlite:///{tmp_path / 's.sqlite'}")
+    with pytest.raises(InputError, match="pseudonym"), session_scope(eng) as session:
+        get_or_create_patient(session, bad)
+    eng.dispose()

@@ -57,6 +57,13 @@ def handle_errors() -> Iterator[None]:
         exit_with_error(f"{exc.filename}: permission denied")
     except json.JSONDecodeError as exc:
         exit_with_error(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
+    except UnicodeDecodeError as exc:
+        exit_with_error(
+            f"a file is not valid {exc.encoding} text at byte {exc.start} (fix: save it as UTF-8)"
+        )
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        exit_with_error(f"{where}{exc.strerror or exc}")
 
 
 def to_jsonable(value: Any) -> Any:

@@ -52,8 +52,12 @@ def _parse_grid(text: str) -> tuple[int, int, int]:
 def _config(
     *, grid: str, nuclide: str, cycles: int, spect_units: str, noise: bool, followup_ct: bool
 ) -> PhantomConfig:
-    if cycles < 1:
-        raise ParameterError(f"--cycles must be at least 1, got {cycles}", field="--cycles")
+    if not 1 <= cycles <= 8:
+        raise ParameterError(
+            f"--cycles must be between 1 and 8, got {cycles}",
+            field="--cycles",
+            hint="PRRT protocols give up to 4-6 cycles; 8 is the most a virtual patient gets",
+        )
     cfg = PhantomConfig(followup_ct=followup_ct).with_grid(_parse_grid(grid))
     cfg = cfg.with_therapy(nuclide=nuclide, cycles=cycles, spect_units=spect_units.upper())
     if not noise:

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -131,10 +132,15 @@ def screen_command(
         for path, p in records:
             day = when or p.screening_date or today
             with _naming(path):
-                if all_trials:
-                    results.extend(find_trials(p, protocols, on=day))
-                else:
-                    results.append(screen(p, protocols[0], on=day))
+                found = (
+                    find_trials(p, protocols, on=day)
+                    if all_trials
+                    else [screen(p, protocols[0], on=day)]
+                )
+            if when is None and p.screening_date is None:
+                note = f"the record has no screening_date; screened as of today ({today})"
+                found = [replace(s, assumptions=(note, *s.assumptions)) for s in found]
+            results.extend(found)
         if db is not None or os.environ.get(ENV_VAR):
             engine = connect(db)
             with session_scope(engine) as session:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from theratrial.eligibility.evidence import Screening, Status
+from theratrial.errors import InputError
 from theratrial.protocol.schema import Protocol
 from theratrial.store.models import (
     CriterionResultRow,
@@ -82,10 +84,25 @@ def get_or_create_site(session: Session, code: str, *, name: str | None = None) 
     return site
 
 
+_PSEUDONYM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def _check_pseudonym(pseudonym: str) -> None:
+    """Refuse anything that does not look like a pseudonymous id (a name, say)."""
+    if not _PSEUDONYM.match(pseudonym):
+        raise InputError(
+            "a patient id must be a pseudonym: letters, digits, '.', '_' or '-', "
+            "at most 64 characters, no spaces",
+            field="patient_id",
+            hint="store patients under a study pseudonym, never a name or hospital number",
+        )
+
+
 def get_or_create_patient(
     session: Session, pseudonym: str, *, site_code: str | None = None
 ) -> PatientRow:
     """The patient with this pseudonymous id, created when new."""
+    _check_pseudonym(pseudonym)
     patient = session.scalar(select(PatientRow).where(PatientRow.pseudonym == pseudonym))
     if patient is None:
         site = get_or_create_site(session, site_code) if site_code else None
