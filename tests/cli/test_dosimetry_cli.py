@@ -95,6 +95,16 @@ def test_tac_plot_is_written(tmp_path: Path) -> None:
     assert figure.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_daughter_release_for_a_beta_emitter_exits_2(tmp_path: Path) -> None:
+    tac = "region,time_h,activity_mbq\n" + _mono_rows("kidneys", 80, 50, [4.0, 24.0, 96.0])
+    tac_path, mass_path = _tables(tmp_path, tac)
+    args = ["dosimetry-table", str(tac_path), "--masses", str(mass_path), "--nuclide", "Lu-177"]
+    result = runner.invoke(app, [*args, "--release", "Bi-213=0.3", "--json"])
+    assert result.exit_code == 2
+    assert "alpha-emitter" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_table_output_without_json(tmp_path: Path) -> None:
     tac = "region,time_h,activity_kbq\n" + "".join(
         f"spleen,{t},{v}\n" for t, v in [(4, 30000), (24, 26000), (96, 12000), (168, 5000)]

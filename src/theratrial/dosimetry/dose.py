@@ -194,7 +194,15 @@ def region_dose(
     nuc = _nuclide(tac.nuclide)
     alpha = None
     s_value = None
-    if nuc.energies is not None and nuc.energies.alpha_mev > 0:
+    is_alpha = nuc.energies is not None and nuc.energies.alpha_mev > 0
+    if released and not is_alpha:
+        raise ParameterError(
+            f"daughter release ({', '.join(released)}) applies to alpha-emitter chains, "
+            f"not to {nuc.name}",
+            field="released",
+            hint="drop the release, or give the alpha emitter (e.g. Ac-225) as the nuclide",
+        )
+    if is_alpha:
         alpha = alpha_chain_dose(
             tia.tia_mbq_h, mass_g=mass_g, nuclide=nuc.name, rbe_alpha=rbe_alpha, released=released
         )
