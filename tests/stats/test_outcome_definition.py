@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from theratrial.errors import TableError
+from theratrial.errors import ParameterError, TableError
 from theratrial.stats import outcome_values
 
 
@@ -34,3 +34,17 @@ def test_outcome_reading() -> None:
 def test_missing_outcome_column() -> None:
     with pytest.raises(TableError, match="missing column for the outcome: bor"):
         outcome_values(pd.DataFrame({"x": [1]}), "bor")
+
+
+def test_positive_labels_absent_from_the_column_are_an_error() -> None:
+    df = pd.DataFrame({"bor": ["CR", "PD", "SD", ""]})
+    with pytest.raises(TableError, match="none of the positive labels XX") as info:
+        outcome_values(df, "bor", positive_labels=["XX"])
+    assert info.value.hint is not None
+    assert "CR, PD, SD" in info.value.hint
+
+
+def test_labels_and_threshold_together_are_ambiguous() -> None:
+    df = pd.DataFrame({"bor": ["CR", "PD"]})
+    with pytest.raises(ParameterError, match="not both"):
+        outcome_values(df, "bor", positive_labels=["CR"], threshold=-30.0)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from theratrial.errors import ParameterError, TableError
-from theratrial.stats import analyse_patients, patient_summary, progression_free_at
+from theratrial.stats import (
+    analyse_patients,
+    patient_summary,
+    progression_free_at,
+    read_csv_table,
+)
 
 
 @pytest.mark.parametrize(
@@ -128,3 +134,15 @@ def test_duplicated_patient_and_option_errors() -> None:
         analyse_patients(df, time="pfs_months", predictors=["mean_dose_gy"])
     with pytest.raises(ParameterError, match="no outcome"):
         analyse_patients(df, predictors=["mean_dose_gy"])
+
+
+def test_summary_errors_name_the_file_line_of_the_patient(tmp_path: Path) -> None:
+    path = tmp_path / "lesions.csv"
+    path.write_text("patient,suv,bor\nA,10,CR\nA,12,CR\nB,5,PD\n", encoding="utf-8")
+    frame = read_csv_table(path)
+    summary = patient_summary(frame, predictors=["suv"], carry=["bor"])
+    assert summary.attrs["file"] == str(path)
+    with pytest.raises(TableError) as info:
+        analyse_patients(summary, predictors=["suv"], outcome="bor", patient="patient")
+    assert info.value.file == str(path)
+    assert info.value.line == 2

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from theratrial.errors import TableError
+from theratrial.errors import ParameterError, TableError
 from theratrial.stats._table import bool_column, numeric_column, require_columns
 
 __all__ = ["OutcomeDefinition", "outcome_values"]
@@ -71,9 +71,23 @@ def outcome_values(
     ([1.0, 0.0, nan, 0.0], 'binary')
     """
     col = require_columns(frame, [column], what="the outcome")[column]
+    if positive_labels and threshold is not None:
+        raise ParameterError(
+            "give either positive labels or a responder threshold, not both",
+            field="positive_labels",
+            hint="labels for a categorical outcome (CR,PR), a threshold for a continuous one",
+        )
     if positive_labels:
         values = bool_column(frame, col, positive=positive_labels)
         labels = tuple(positive_labels)
+        if np.any(np.isfinite(values)) and not np.any(values == 1.0):
+            found = sorted({str(v).strip() for v in frame[col].tolist() if str(v).strip()})
+            raise TableError(
+                f"none of the positive labels {', '.join(labels)} occurs in {col!r}",
+                file=frame.attrs.get("file"),
+                field=col,
+                hint=f"the column holds {', '.join(found[:10])}; name the positive ones",
+            )
         text = f"{col} in {{{', '.join(labels)}}}"
         return values, OutcomeDefinition(col, "binary", None, below, labels, text)
     try:

@@ -149,7 +149,12 @@ def patient_summary(
                 )
             row[c] = distinct.pop() if distinct else ""
         rows.append(row)
-    return pd.DataFrame(rows, columns=[patient, "n_lesions", *predictors, *carry])
+    summary = pd.DataFrame(rows, columns=[patient, "n_lesions", *predictors, *carry])
+    if frame.attrs.get("file") is not None:
+        # errors on the summary name the file line of each patient's first row
+        summary.index = pd.Index([frame.index[positions[pid][0]] for pid in order])
+        summary.attrs["file"] = frame.attrs["file"]
+    return summary
 
 
 def analyse_patients(
