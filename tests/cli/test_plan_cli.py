@@ -221,3 +221,33 @@ def test_plan_plots_cumulative_dose_against_the_limits(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["plot"] == str(figure)
     assert figure.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_dosimetry_table_json_records_its_time_activity_points(tmp_path: Path) -> None:
+    import sqlite3
+
+    tac = tmp_path / "tac.csv"
+    tac.write_text(
+        "region,time_h,activity_mbq\nkidneys,4,60\nkidneys,24,50\nkidneys,96,25\nkidneys,168,12\n"
+        "spleen,24,30\nspleen,96,15\nspleen,168,8\n"
+    )
+    masses = tmp_path / "masses.csv"
+    masses.write_text("region,mass_g\nkidneys,300\nspleen,150\n")
+    table = runner.invoke(app, ["dosimetry-table", str(tac), "--masses", str(masses), "--json"])
+    assert table.exit_code == 0, table.output
+    rows = json.loads(table.stdout)
+    assert rows[0]["times_h"] == [4.0, 24.0, 96.0, 168.0]
+    assert rows[1]["activity_mbq"] == [30.0, 15.0, 8.0]
+    dosimetry = tmp_path / "dosimetry.json"
+    dosimetry.write_text(table.stdout)
+    db = tmp_path / "t.sqlite"
+    args = ["cycle", "record", "--patient", "TAC-1", "--trial", "NCT01842165", "--cycle", "1"]
+    args += ["--activity-mbq", "7400", "--dosimetry", str(dosimetry), "--db", str(db)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(db) as conn:
+        points = conn.execute(
+            "select region, time_h, activity_mbq from time_activity_points order by region, time_h"
+        ).fetchall()
+    assert len(points) == 7
+    assert points[-1] == ("spleen", 168.0, 8.0)

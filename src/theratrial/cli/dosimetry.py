@@ -10,7 +10,8 @@ with one object per region::
      "warnings"}
 
 plus ``alpha_dose_gy``, ``electron_dose_gy``, ``rbe_alpha`` and ``rbe_weighted_dose_gy``
-for alpha emitters (Ac-225, chain in situ).
+for alpha emitters (Ac-225, chain in situ), and the region's measured curve ``times_h``
+and ``activity_mbq`` (so that ``cycle record`` stores the time-activity points too).
 
 ``dosimetry PATIENT_DIR --nuclide Lu-177 --json`` prints one object::
 
@@ -200,7 +201,13 @@ def dosimetry_table(
 
             save_figure(tac_figure(tacs, [r.tia for r in results]), plot)
         if json_out:
-            print_json([r.as_record() for r in results])
+            records = []
+            for r, tac in zip(results, tacs, strict=True):
+                record = r.as_record()
+                record["times_h"] = list(tac.times_h)
+                record["activity_mbq"] = list(tac.activity_mbq)
+                records.append(record)
+            print_json(records)
         else:
             _print_table(results)
             if plot is not None:

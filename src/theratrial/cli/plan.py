@@ -104,6 +104,23 @@ def _read_dosimetry(path: Path, *, cycle: int) -> tuple[list[dict[str, Any]], li
                     field=f"[{i}].{key}",
                     hint="pass the JSON printed by `theratrial dosimetry ... --json`",
                 )
+        for key in ("times_h", "activity_mbq"):
+            series = r.get(key)
+            if series is None:
+                continue
+            if not isinstance(series, list) or not all(
+                isinstance(v, int | float)
+                and not isinstance(v, bool)
+                and math.isfinite(v)
+                and v >= 0
+                for v in series
+            ):
+                raise TableError(
+                    f"region {r['region']!r}: {key} must be a list of non-negative numbers",
+                    file=path,
+                    field=f"[{i}].{key}",
+                    hint="pass the JSON printed by `theratrial dosimetry ... --json`",
+                )
     return rows, times_h
 
 
@@ -123,12 +140,17 @@ _NUMBERS: dict[str, bool] = {
 
 
 def _tac_points(rows: list[dict[str, Any]], times_h: list[float]) -> list[tuple[str, float, float]]:
+    """(region, time_h, activity_mbq) points: per-region times (``dosimetry-table``) or the
+    cycle's scan times (``dosimetry PATIENT_DIR``)."""
     points: list[tuple[str, float, float]] = []
     for r in rows:
         activities = r.get("activity_mbq")
-        if isinstance(activities, list) and len(activities) == len(times_h):
+        own = r.get("times_h")
+        times = own if isinstance(own, list) else times_h
+        if isinstance(activities, list) and len(activities) == len(times):
             points.extend(
-                (str(r["region"]), t, float(a)) for t, a in zip(times_h, activities, strict=True)
+                (str(r["region"]), float(t), float(a))
+                for t, a in zip(times, activities, strict=True)
             )
     return points
 
