@@ -209,3 +209,64 @@ def test_quantification_of_real_pet_is_stored(engine: Engine, shared_data: Path)
     assert values["max"][0] == pytest.approx(7.911, abs=1e-3)
     assert values["max"][1] == "g/mL"
     assert values["volume_ml"][1] == "mL"
+
+
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        ({"region": "kidneys", "dose_gy": -1.0}, "dose_gy"),
+        ({"region": "kidneys", "dose_gy": "high"}, "dose_gy"),
+        ({"region": "kidneys", "dose_gy": 1.0, "alpha_beta_gy": 0.0}, "alpha_beta_gy"),
+        ({"region": "kidneys", "dose_gy": float("nan")}, "dose_gy"),
+    ],
+)
+def test_unphysical_dose_records_store_nothing(engine: Engine, record: dict, field: str) -> None:  # type: ignore[type-arg]
+    def store() -> None:
+        with session_scope(engine) as session:
+            c = record_cycle(
+                session,
+                patient_id="VP-9",
+                trial_id="NCT01842165",
+                cycle_number=1,
+                nuclide="Lu-177",
+                activity_mbq=7400.0,
+            )
+            save_dose_results(session, c, [record])
+
+    with pytest.raises(InputError, match=field):
+        store()
+    with session_scope(engine) as session:
+        assert cycles_of(session, patient_id="VP-9", trial_id="NCT01842165") == []
+
+
+def test_dlt_and_cycle_fields_are_checked(engine: Engine) -> None:
+    with pytest.raises(InputError, match="grade"), session_scope(engine) as session:
+        add_dlt(
+            session,
+            patient_id="A9",
+            trial_id="NCT06732505",
+            cohort_id="escalation-prrt-naive",
+            cycle=1,
+            dose_level="DL1",
+            dlt=True,
+            grade=7,
+        )
+    with pytest.raises(InputError, match="cycle"), session_scope(engine) as session:
+        record_cycle(
+            session,
+            patient_id="A9",
+            trial_id="NCT01842165",
+            cycle_number=0,
+            nuclide="Lu-177",
+            activity_mbq=7400.0,
+        )
+    with pytest.raises(InputError, match="weight"), session_scope(engine) as session:
+        record_cycle(
+            session,
+            patient_id="A9",
+            trial_id="NCT01842165",
+            cycle_number=1,
+            nuclide="Lu-177",
+            activity_mbq=7400.0,
+            weight_kg=-70.0,
+        )

@@ -6,6 +6,7 @@ caller) and work inside the caller's transaction.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -139,10 +140,14 @@ def record_cycle(
     weight_kg: float | None = None,
 ) -> CycleRow:
     """Store one administration; re-recording the same cycle replaces it."""
-    if activity_mbq <= 0:
+    if not (math.isfinite(activity_mbq) and activity_mbq > 0):
         raise InputError(
             f"administered activity must be positive, got {activity_mbq} MBq", field="activity_mbq"
         )
+    if cycle_number < 1:
+        raise InputError(f"cycle numbers start at 1, got {cycle_number}", field="cycle_number")
+    if weight_kg is not None and not (math.isfinite(weight_kg) and weight_kg > 0):
+        raise InputError(f"body weight must be positive, got {weight_kg} kg", field="weight_kg")
     patient = get_or_create_patient(session, patient_id)
     trial = _trial(session, trial_id)
     old = session.scalar(
@@ -198,12 +203,36 @@ _FIT_REPORT_KEYS = (
 """Entries of a region's dosimetry record kept verbatim as its fit report."""
 
 
+_NON_NEGATIVE = ("tia_mbq_h", "mass_g", "dose_gy", "rbe_weighted_dose_gy", "bed_gy", "eqd2_gy")
+_POSITIVE = ("alpha_beta_gy", "repair_half_time_h", "effective_half_life_h")
+
+
+def _check_dose_record(record: Mapping[str, Any], index: int) -> None:
+    """Refuse a dose record whose numbers cannot be physical (nothing is stored then)."""
+    for key in (*_NON_NEGATIVE, *_POSITIVE):
+        value = record.get(key)
+        if value is None:
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise InputError(f"{key} must be a number, got {value!r}", field=f"[{index}].{key}")
+        if value < 0 or (key in _POSITIVE and value == 0):
+            raise InputError(
+                f"{key} must be {'positive' if key in _POSITIVE else '>= 0'}, got {value}",
+                field=f"[{index}].{key}",
+            )
+
+
 def save_dose_results(
     session: Session, cycle: CycleRow, results: Iterable[Mapping[str, Any]]
 ) -> list[DoseResultRow]:
     """Store per-region dosimetry results of a cycle (keys as in the dosimetry JSON)."""
     rows = []
-    for r in results:
+    for i, r in enumerate(results):
+        _check_dose_record(r, i)
         row = DoseResultRow(
             cycle_pk=cycle.id,
             region=str(r["region"]),
@@ -256,6 +285,12 @@ def add_dlt(
     onset_date: date | None = None,
 ) -> DltRow:
     """Record one DLT-evaluable observation (``dlt`` False: evaluable without a DLT)."""
+    if cycle < 1:
+        raise InputError(f"cycle numbers start at 1, got {cycle}", field="cycle")
+    if grade is not None and not 1 <= grade <= 5:
+        raise InputError(f"CTCAE grades run 1-5, got {grade}", field="grade")
+    if not cohort_id.strip() or not dose_level.strip():
+        raise InputError("a DLT record needs its cohort and dose level", field="cohort/dose_level")
     patient = get_or_create_patient(session, patient_id)
     trial = _trial(session, trial_id)
     row = DltRow(
