@@ -234,7 +234,7 @@ def test_bad_yaml_names_the_line() -> None:
          "assign_if: {rule: therapy, categories: [prrt_lu177], require: maybe}",
          "require: maybe", "cohorts[0].assign_if.require"),
         ("NCT06732505", "    - {id: DL1, activity_kbq_per_kg: 90}",
-         "    - {id: DL1, activity_gbq: 7.4}", "activity_gbq: 7.4", "dosing"),
+         "    - {id: DL1, activity_gbq: 7.4}", "activity_gbq: 7.4", "dosing.levels[0]"),
         ("NCT01842165", "phase: \"3\"", "phase: \"5\"", 'phase: "5"', "phase"),
         # a misspelt fact, an unknown unit, a word where a number is compared, a negative
         # window: each would otherwise pass validation and fail (or be wrong) at screening
@@ -287,3 +287,15 @@ def test_impossible_date_value_is_a_protocol_error() -> None:
     with pytest.raises(ProtocolError) as err:
         parse_protocol(text, source="x.yaml")
     assert "not valid YAML" in err.value.message
+
+
+def test_repeated_criterion_id_points_at_the_repeat(tmp_path: Path) -> None:
+    from importlib import resources
+
+    text = (resources.files("theratrial.protocol") / "trials" / "NCT06732505.yaml").read_text()
+    text = text.replace("  - id: IN02\n", "  - id: IN01\n", 1)
+    repeat_line = [i for i, row in enumerate(text.splitlines(), 1) if row == "  - id: IN01"][1]
+    with pytest.raises(ProtocolError) as err:
+        parse_protocol(text, source="dup.yaml")
+    assert err.value.line == repeat_line
+    assert err.value.field == "criteria[1]"

@@ -6,6 +6,7 @@ and the dotted path of the field at fault.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -70,7 +71,12 @@ def parse_protocol(text: str, *, source: str = "<protocol>") -> Protocol:
         first = exc.errors()[0]
         loc = tuple(first["loc"])
         # the node tree (with line marks) is only needed to report an error
-        line, path = _locate(yaml.compose(text, Loader=yaml.SafeLoader), loc)
+        tree = yaml.compose(text, Loader=yaml.SafeLoader)
+        line, path = _locate(tree, loc)
+        if len(loc) <= 1:  # a whole-protocol or whole-section check: find the item it names
+            named = _locate_named(tree, str(first["msg"]))
+            if named is not None:
+                line, path = named
         raise ProtocolError(
             f"{first['msg']} (input: {_short(first.get('input'))})",
             file=source,
@@ -93,6 +99,40 @@ def _hint(error_type: str) -> str:
         "union_tag_invalid": "set 'rule' to one of the rule kinds in theratrial.protocol.rules",
     }
     return hints.get(error_type, "correct the value to match the protocol schema")
+
+
+def _locate_named(tree: yaml.Node | None, message: str) -> tuple[int, str] | None:
+    r"""The line and path of the last item whose ``id`` the message quotes.
+
+    For a repeated id this is the repeat; for a dose level or cohort, that item.
+
+    Examples
+    --------
+    >>> tree = yaml.compose("criteria:\n  - id: A\n  - id: B\n  - id: A\n")
+    >>> _locate_named(tree, "criterion ids must be unique, repeated: ['A']")
+    (4, 'criteria[2]')
+    """
+    names = set(re.findall(r"'([^']+)'", message))
+    if tree is None or not names:
+        return None
+    found: list[tuple[int, str]] = []
+
+    def walk(node: yaml.Node, path: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if (
+                    key.value == "id"
+                    and isinstance(value, yaml.ScalarNode)
+                    and value.value in names
+                ):
+                    found.append((value.start_mark.line + 1, path or "id"))
+                walk(value, f"{path}.{key.value}" if path else str(key.value))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, f"{path}[{i}]")
+
+    walk(tree, "")
+    return found[-1] if found else None
 
 
 def _locate(node: yaml.Node | None, loc: tuple[Any, ...]) -> tuple[int | None, str]:
