@@ -51,3 +51,25 @@ def test_tumour_retention_is_longer_than_kidney() -> None:
     kidney = DEFAULT_UPTAKE["kidney"].slow_effective_half_life_h.median
     assert kidney == pytest.approx(50.0)
     assert DEFAULT_UPTAKE["lesion_liver"].slow_effective_half_life_h.median > kidney
+
+
+def test_ratio_without_direct_index_is_the_transfer_ratio_draw() -> None:
+    model = DEFAULT_UPTAKE["kidney"]
+    assert model.therapy_index is None
+    a = model.draw_ratio(np.random.default_rng(4), 11.0)
+    b = model.transfer_ratio.draw_one(np.random.default_rng(4))
+    assert a == b
+
+
+def test_direct_index_does_not_depend_on_the_ga68_suv_and_uses_one_draw() -> None:
+    body = DEFAULT_UPTAKE["body"]
+    assert body.therapy_index is not None
+    for suv in (0.3, 0.6, 1.2):
+        rng = np.random.default_rng(9)
+        index = suv * body.draw_ratio(rng, suv)
+        assert index == pytest.approx(body.therapy_index.draw_one(np.random.default_rng(9)))
+        # one standard-normal draw, like the ratio: the streams of other regions stay aligned
+        after = rng.standard_normal()
+        ref = np.random.default_rng(9)
+        ref.standard_normal()
+        assert after == ref.standard_normal()

@@ -411,13 +411,14 @@ def generate_patient(
         if region.kind == "lesion":
             d = features[region.name].differentiation
             suv = um.ga68_suv.at(d)
-            ratio = um.transfer_ratio.draw_one(rng_u)
+            ratio = um.draw_ratio(rng_u, suv)
             kin = draw_kinetics(um, rng_u)
         else:
             if region.region_type not in type_draws:
+                base = um.ga68_suv.draw_one(rng_u)
                 type_draws[region.region_type] = (
-                    um.ga68_suv.draw_one(rng_u),
-                    um.transfer_ratio.draw_one(rng_u),
+                    base,
+                    um.draw_ratio(rng_u, base),
                     draw_kinetics(um, rng_u),
                 )
             base_suv, ratio, kin = type_draws[region.region_type]
