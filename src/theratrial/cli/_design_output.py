@@ -1,0 +1,179 @@
+"""JSON documents and Rich tables of the ``design`` commands (private).
+
+Builders for the ``--json`` output of ``theratrial design next|simulate`` (also used by
+``theratrial escalation``) and the readable tables of :mod:`theratrial.cli.design`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from theratrial.cli._common import console
+from theratrial.design import Decision, DecisionTable, DoseData, OperatingCharacteristics
+
+__all__ = [
+    "decision_json",
+    "print_boundaries",
+    "print_decision_grid",
+    "print_next",
+    "print_simulation",
+    "simulation_json",
+]
+
+
+def decision_json(decision: Decision, data: DoseData, start: float, unit: str) -> dict[str, Any]:
+    """The JSON document of one dose decision (``design next``, ``escalation``)."""
+    return {
+        "design": decision.design,
+        "target": decision.target,
+        "levels": list(data.levels),
+        "level_unit": unit or None,
+        "start_level": start,
+        "current_level": decision.current_level,
+        "current_level_inferred": decision.current_inferred,
+        "decision": decision.action.value,
+        "next_level": decision.next_level,
+        "mtd": decision.mtd_level,
+        "eliminated_levels": list(decision.eliminated_levels),
+        "boundaries": dict(decision.evidence),
+        "estimates": [
+            {
+                "level": e.level,
+                "n": e.n,
+                "dlt": e.dlt,
+                "observed_rate": e.observed_rate,
+                "estimated_rate": e.estimated_rate,
+                "p_overdose": e.p_overdose,
+                "eliminated": e.eliminated,
+            }
+            for e in decision.estimates
+        ],
+        "reason": decision.reason,
+        "units": {"levels": unit or None, "n": "patients", "dlt": "patients with a DLT"},
+    }
+
+
+def print_boundaries(out: dict[str, Any]) -> None:
+    """The boundary table of ``design boundaries``."""
+    head = [f"{k} = {v:.4f}" for k, v in out.items() if k in ("lambda_e", "lambda_d")]
+    title = f"{out['design']} target {out['target']}" + (f" ({', '.join(head)})" if head else "")
+    if out.get("boundaries") is None:
+        console.print(f"{title}: skeleton {out.get('skeleton')}; no boundary table (model-based)")
+        return
+    table = Table(title=title)
+    for col in ("n", "escalate if DLT <=", "de-escalate if DLT >=", "eliminate if DLT >="):
+        table.add_column(col, justify="right")
+    for row in out["boundaries"]:
+        table.add_row(
+            *(
+                "-" if row[k] is None else str(row[k])
+                for k in ("n", "escalate_if_dlt_le", "deescalate_if_dlt_ge", "eliminate_if_dlt_ge")
+            )
+        )
+    console.print(table)
+
+
+def _fmt(value: object, digits: int = 3) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def print_next(out: dict[str, Any]) -> None:
+    """The decision and the per-level estimates of ``design next``."""
+    unit = f" {out['level_unit']}" if out["level_unit"] else ""
+    nxt = out["next_level"]
+    where = f" -> {nxt:g}{unit}" if nxt is not None else ""
+    mtd = f"; MTD {out['mtd']:g}{unit}" if out["mtd"] is not None else ""
+    inferred = " (inferred)" if out["current_level_inferred"] else ""
+    console.print(
+        f"[bold]{out['design']}[/]: at {out['current_level']:g}{unit}{inferred}: "
+        f"[bold]{out['decision']}[/]{where}{mtd}"
+    )
+    console.print(out["reason"])
+    table = Table()
+    for col in ("level", "n", "DLT", "observed", "estimate", "Pr(p>target)", "eliminated"):
+        table.add_column(col, justify="right")
+    for e in out["estimates"]:
+        table.add_row(
+            f"{e['level']:g}",
+            str(e["n"]),
+            str(e["dlt"]),
+            _fmt(e["observed_rate"]),
+            _fmt(e["estimated_rate"]),
+            _fmt(e["p_overdose"]),
+            "yes" if e["eliminated"] else "",
+        )
+    console.print(table)
+
+
+def simulation_json(oc: OperatingCharacteristics, unit: str, plot: Path | None) -> dict[str, Any]:
+    """The JSON document of ``design simulate``."""
+    return {
+        "design": oc.design,
+        "target": oc.target,
+        "truth": list(oc.truth),
+        "levels": list(oc.levels),
+        "level_unit": unit or None,
+        "start_level": oc.levels[oc.start_index],
+        "cohort_size": oc.cohort_size,
+        "max_n": oc.max_n,
+        "n_trials": oc.n_trials,
+        "seed": oc.seed,
+        "selection_pct": list(oc.selection_pct),
+        "n_treated_mean": list(oc.n_treated_mean),
+        "dlt_mean_per_level": list(oc.dlt_mean_per_level),
+        "n_mean": oc.n_mean,
+        "dlt_mean": oc.dlt_mean,
+        "stop_pct": oc.stop_pct,
+        "plot": None if plot is None else str(plot),
+        "units": {
+            "selection_pct": "% of trials",
+            "stop_pct": "% of trials",
+            "n_treated_mean": "patients per trial",
+            "dlt_mean_per_level": "DLTs per trial",
+            "n_mean": "patients per trial",
+            "dlt_mean": "DLTs per trial",
+            "levels": unit or None,
+        },
+    }
+
+
+def print_simulation(oc: OperatingCharacteristics, written: Path | None) -> None:
+    """The operating characteristics as a table, one row per dose level."""
+    table = Table(
+        title=f"{oc.design}: {oc.n_trials} trials, seed {oc.seed}, max N {oc.max_n}, "
+        f"cohort {oc.cohort_size}"
+    )
+    for col in ("level", "true p", "selected %", "patients", "DLTs"):
+        table.add_column(col, justify="right")
+    for i, level in enumerate(oc.levels):
+        table.add_row(
+            f"{level:g}",
+            f"{oc.truth[i]:.2f}",
+            f"{oc.selection_pct[i]:.1f}",
+            f"{oc.n_treated_mean[i]:.1f}",
+            f"{oc.dlt_mean_per_level[i]:.2f}",
+        )
+    console.print(table)
+    console.print(
+        f"stopped without MTD: {oc.stop_pct:.1f} %; mean N {oc.n_mean:.1f}; "
+        f"mean DLTs {oc.dlt_mean:.2f}" + (f"; plot: {written}" if written else "")
+    )
+
+
+def print_decision_grid(table: DecisionTable) -> None:
+    """The decision grid of ``design table``: rows n patients, columns DLT counts."""
+    width = max(len(r.decisions) for r in table.rows)
+    grid = Table(title=f"{table.design} decisions (rows: patients n; columns: DLTs)")
+    grid.add_column("n", justify="right")
+    for y in range(width):
+        grid.add_column(str(y), justify="center")
+    for r in table.rows:
+        grid.add_row(str(r.n), *r.decisions, *([""] * (width - len(r.decisions))))
+    console.print(grid)
