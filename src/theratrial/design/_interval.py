@@ -20,12 +20,15 @@ each pair (n, y). Conduct follows the BOIN package conventions (Liu & Yuan 2015;
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import beta as beta_dist
 
+from theratrial.design._checks import check_count, check_target
 from theratrial.design.decision import (
     Action,
     Decision,
@@ -35,6 +38,7 @@ from theratrial.design.decision import (
 )
 from theratrial.design.dosedata import DoseData
 from theratrial.design.isotonic import pava, posterior_rate, select_isotonic
+from theratrial.errors import ParameterError
 
 __all__ = [
     "CODE_NAMES",
@@ -42,6 +46,7 @@ __all__ = [
     "NO_BOUND",
     "D",
     "E",
+    "EquivalenceIntervalDesign",
     "IntervalRules",
     "S",
     "decide_interval",
@@ -262,3 +267,101 @@ def decide_interval(
     if action is Action.STAY and m >= rules.n_earlystop:
         return select(f"{m} patients at the current level reached n_earlystop={rules.n_earlystop}")
     return make(action, nxt, f"{y}/{m} DLTs at {data.levels[d]:g}: {why}")
+
+
+@dataclass(frozen=True, slots=True)
+class EquivalenceIntervalDesign(ABC):
+    """Parameters and conduct shared by mTPI-2 and i3+3 (an abstract base, not a design).
+
+    Both designs are defined by the target DLT probability pT and the equivalence interval
+    ``EI = [pT - epsilon1, pT + epsilon2]`` (Guo et al. 2017, Contemp Clin Trials 58:23-33;
+    Liu, Wang & Ji 2020, J Biopharm Stat 30:294-304), with the BOIN conduct rules of this
+    module: elimination when ``Pr(p > pT | data) > cutoff_eli``, early stop at
+    ``n_earlystop``, MTD by isotonic regression. Neither has an extra-safe rule or a bound on
+    the selected MTD's estimate. A subclass gives :attr:`name`, :meth:`code` and
+    :meth:`rule_evidence`.
+
+    Examples
+    --------
+    >>> from theratrial.design import I3plus3, Mtpi2
+    >>> [isinstance(d, EquivalenceIntervalDesign) for d in (Mtpi2(0.3), I3plus3(0.3))]
+    [True, True]
+    >>> Mtpi2(0.3).code_table(3)[3].tolist()    # n = 3, y = 0..3: E, S, D, DU
+    [0, 1, 2, 3]
+    """
+
+    target: float
+    epsilon1: float = 0.05
+    epsilon2: float = 0.05
+    cutoff_eli: float = 0.95
+    n_earlystop: int = 100
+
+    def __post_init__(self) -> None:
+        target = check_target(self.target)
+        object.__setattr__(self, "target", target)
+        if not (0 < self.epsilon1 < target and 0 < self.epsilon2 < 1 - target):
+            raise ParameterError(
+                f"equivalence interval [{target - self.epsilon1:g}, {target + self.epsilon2:g}]"
+                " does not lie inside (0, 1) around the target",
+                field="epsilon1",
+                hint="use small positive margins such as epsilon1 = epsilon2 = 0.05",
+            )
+        check_target(self.cutoff_eli, field="cutoff_eli")
+        object.__setattr__(
+            self, "n_earlystop", check_count(self.n_earlystop, field="n_earlystop", minimum=1)
+        )
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """The design's name, as :func:`theratrial.design.create_design` knows it."""
+
+    @abstractmethod
+    def code(self, n: int, dlt: int) -> int:
+        """Decision code E/S/D/DU (0..3) for ``dlt`` DLTs among ``n`` patients."""
+
+    @abstractmethod
+    def rule_evidence(self, n: int, dlt: int) -> dict[str, object]:
+        """What the decision at the current level rests on."""
+
+    @property
+    def extrasafe(self) -> bool:
+        """No extra-safe rule."""
+        return False
+
+    @property
+    def offset(self) -> float:
+        """Unused (no extra-safe rule)."""
+        return 0.0
+
+    @property
+    def mtd_max_rate(self) -> float | None:
+        """No bound on the selected MTD's estimate."""
+        return None
+
+    def code_name(self, n: int, dlt: int) -> str:
+        """Decision as a letter code: ``E``, ``S``, ``D`` or ``DU``."""
+        return CODE_NAMES[self.code(n, dlt)]
+
+    def code_table(self, max_n: int) -> NDArray[np.int8]:
+        """Decision codes for ``n = 0..max_n`` (rows) and ``y`` (columns)."""
+        table = np.full((max_n + 1, max_n + 1), S, dtype=np.int8)
+        for n in range(1, max_n + 1):
+            for y in range(n + 1):
+                table[n, y] = self.code(n, y)
+        return table
+
+    def decide(
+        self,
+        data: DoseData,
+        *,
+        current: float | None = None,
+        start: float | None = None,
+        max_n: int | None = None,
+    ) -> Decision:
+        """Decision for the next cohort (arguments as :meth:`Boin.decide`)."""
+        return decide_interval(self, data, current=current, start=start, max_n=max_n)
+
+    def select_mtd(self, data: DoseData) -> MtdSelection:
+        """MTD by isotonic regression, closest to the target."""
+        return select_mtd_interval(self, data)

@@ -20,30 +20,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-from numpy.typing import NDArray
-
-from theratrial.design._checks import check_count, check_target
 from theratrial.design._interval import (
-    CODE_NAMES,
     DU,
     D,
     E,
+    EquivalenceIntervalDesign,
     S,
-    decide_interval,
     elimination_bound,
     overdose_probability,
-    select_mtd_interval,
 )
-from theratrial.design.decision import Decision, MtdSelection
-from theratrial.design.dosedata import DoseData
-from theratrial.errors import ParameterError
 
 __all__ = ["I3plus3"]
 
 
 @dataclass(frozen=True, slots=True)
-class I3plus3:
+class I3plus3(EquivalenceIntervalDesign):
     """i3+3 design (Liu, Wang & Ji 2020).
 
     Parameters
@@ -67,46 +58,10 @@ class I3plus3:
     'D'
     """
 
-    target: float
-    epsilon1: float = 0.05
-    epsilon2: float = 0.05
-    cutoff_eli: float = 0.95
-    n_earlystop: int = 100
-
-    def __post_init__(self) -> None:
-        target = check_target(self.target)
-        object.__setattr__(self, "target", target)
-        if not (0 < self.epsilon1 < target and 0 < self.epsilon2 < 1 - target):
-            raise ParameterError(
-                f"equivalence interval [{target - self.epsilon1:g}, {target + self.epsilon2:g}]"
-                " does not lie inside (0, 1) around the target",
-                field="epsilon1",
-                hint="use small positive margins such as epsilon1 = epsilon2 = 0.05",
-            )
-        check_target(self.cutoff_eli, field="cutoff_eli")
-        object.__setattr__(
-            self, "n_earlystop", check_count(self.n_earlystop, field="n_earlystop", minimum=1)
-        )
-
     @property
     def name(self) -> str:
         """``"i3+3"``."""
         return "i3+3"
-
-    @property
-    def extrasafe(self) -> bool:
-        """i3+3 has no extra-safe rule."""
-        return False
-
-    @property
-    def offset(self) -> float:
-        """Unused (no extra-safe rule)."""
-        return 0.0
-
-    @property
-    def mtd_max_rate(self) -> float | None:
-        """No bound on the selected MTD's estimate."""
-        return None
 
     @property
     def equivalence_interval(self) -> tuple[float, float]:
@@ -125,18 +80,6 @@ class I3plus3:
             return S
         return S if (dlt - 1) / n < low else D
 
-    def code_name(self, n: int, dlt: int) -> str:
-        """Decision as a letter code: ``E``, ``S``, ``D`` or ``DU``."""
-        return CODE_NAMES[self.code(n, dlt)]
-
-    def code_table(self, max_n: int) -> NDArray[np.int8]:
-        """Decision codes for ``n = 0..max_n`` (rows) and ``y`` (columns)."""
-        table = np.full((max_n + 1, max_n + 1), S, dtype=np.int8)
-        for n in range(1, max_n + 1):
-            for y in range(n + 1):
-                table[n, y] = self.code(n, y)
-        return table
-
     def rule_evidence(self, n: int, dlt: int) -> dict[str, object]:
         """Equivalence interval and the rates compared with it."""
         evidence: dict[str, object] = {
@@ -153,18 +96,3 @@ class I3plus3:
                 code=self.code_name(n, dlt),
             )
         return evidence
-
-    def decide(
-        self,
-        data: DoseData,
-        *,
-        current: float | None = None,
-        start: float | None = None,
-        max_n: int | None = None,
-    ) -> Decision:
-        """i3+3 decision for the next cohort (arguments as :meth:`Boin.decide`)."""
-        return decide_interval(self, data, current=current, start=start, max_n=max_n)
-
-    def select_mtd(self, data: DoseData) -> MtdSelection:
-        """MTD by isotonic regression, closest to the target."""
-        return select_mtd_interval(self, data)

@@ -22,21 +22,15 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import beta as beta_dist
 
-from theratrial.design._checks import check_count, check_target
 from theratrial.design._interval import (
-    CODE_NAMES,
     DU,
     D,
     E,
+    EquivalenceIntervalDesign,
     S,
-    decide_interval,
     elimination_bound,
     overdose_probability,
-    select_mtd_interval,
 )
-from theratrial.design.decision import Decision, MtdSelection
-from theratrial.design.dosedata import DoseData
-from theratrial.errors import ParameterError
 
 __all__ = ["Mtpi2", "mtpi2_intervals"]
 
@@ -72,7 +66,7 @@ def mtpi2_intervals(
 
 
 @dataclass(frozen=True, slots=True)
-class Mtpi2:
+class Mtpi2(EquivalenceIntervalDesign):
     """mTPI-2 design (Guo et al. 2017).
 
     Parameters
@@ -94,46 +88,10 @@ class Mtpi2:
     ['E', 'S', 'D', 'DU']
     """
 
-    target: float
-    epsilon1: float = 0.05
-    epsilon2: float = 0.05
-    cutoff_eli: float = 0.95
-    n_earlystop: int = 100
-
-    def __post_init__(self) -> None:
-        target = check_target(self.target)
-        object.__setattr__(self, "target", target)
-        if not (0 < self.epsilon1 < target and 0 < self.epsilon2 < 1 - target):
-            raise ParameterError(
-                f"equivalence interval [{target - self.epsilon1:g}, {target + self.epsilon2:g}]"
-                " does not lie inside (0, 1) around the target",
-                field="epsilon1",
-                hint="use small positive margins such as epsilon1 = epsilon2 = 0.05",
-            )
-        check_target(self.cutoff_eli, field="cutoff_eli")
-        object.__setattr__(
-            self, "n_earlystop", check_count(self.n_earlystop, field="n_earlystop", minimum=1)
-        )
-
     @property
     def name(self) -> str:
         """``"mtpi2"``."""
         return "mtpi2"
-
-    @property
-    def extrasafe(self) -> bool:
-        """mTPI-2 has no extra-safe rule."""
-        return False
-
-    @property
-    def offset(self) -> float:
-        """Unused (no extra-safe rule)."""
-        return 0.0
-
-    @property
-    def mtd_max_rate(self) -> float | None:
-        """No bound on the selected MTD's estimate."""
-        return None
 
     @property
     def intervals(self) -> tuple[tuple[float, float], ...]:
@@ -155,18 +113,6 @@ class Mtpi2:
         low = self.target - self.epsilon1
         ei = sum(1 for _, hi in self.intervals if hi <= low + 1e-9)
         return E if best < ei else (S if best == ei else D)
-
-    def code_name(self, n: int, dlt: int) -> str:
-        """Decision as a letter code: ``E``, ``S``, ``D`` or ``DU``."""
-        return CODE_NAMES[self.code(n, dlt)]
-
-    def code_table(self, max_n: int) -> NDArray[np.int8]:
-        """Decision codes for ``n = 0..max_n`` (rows) and ``y`` (columns)."""
-        table = np.full((max_n + 1, max_n + 1), S, dtype=np.int8)
-        for n in range(1, max_n + 1):
-            for y in range(n + 1):
-                table[n, y] = self.code(n, y)
-        return table
 
     def rule_evidence(self, n: int, dlt: int) -> dict[str, object]:
         """Equivalence interval, UPMs and the winning interval for the current level."""
@@ -190,18 +136,3 @@ class Mtpi2:
                 code=self.code_name(n, dlt),
             )
         return evidence
-
-    def decide(
-        self,
-        data: DoseData,
-        *,
-        current: float | None = None,
-        start: float | None = None,
-        max_n: int | None = None,
-    ) -> Decision:
-        """mTPI-2 decision for the next cohort (arguments as :meth:`Boin.decide`)."""
-        return decide_interval(self, data, current=current, start=start, max_n=max_n)
-
-    def select_mtd(self, data: DoseData) -> MtdSelection:
-        """MTD by isotonic regression, closest to the target."""
-        return select_mtd_interval(self, data)
