@@ -24,6 +24,9 @@ from rich.console import Console
 from theratrial.errors import TheratrialError
 
 __all__ = [
+    "DB_OPTION",
+    "STATUS_STYLE",
+    "VERDICT_STYLE",
     "console",
     "err_console",
     "exit_with_error",
@@ -31,6 +34,18 @@ __all__ = [
     "print_json",
     "to_jsonable",
 ]
+
+STATUS_STYLE = {"met": "green", "not_met": "red", "unknown": "yellow", "needs_review": "cyan"}
+"""Rich style of each criterion status."""
+VERDICT_STYLE = {"eligible": "bold green", "ineligible": "bold red", "incomplete": "bold yellow"}
+"""Rich style of each screening verdict."""
+
+DB_OPTION = typer.Option(
+    None,
+    "--db",
+    help="Database URL or SQLite file (default: THERATRIAL_DATABASE_URL or theratrial.sqlite).",
+)
+"""The ``--db`` option of the commands that read or write the store."""
 
 console = Console()
 err_console = Console(stderr=True)

@@ -10,7 +10,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from theratrial.cli._common import console, handle_errors
+from theratrial.cli._common import VERDICT_STYLE, console, handle_errors
 from theratrial.eligibility import Patient, Screening, parse_patient, screen
 from theratrial.imaging import StudyQuantification, quantify_study
 from theratrial.imaging.study import pick_quantitative_series
@@ -20,8 +20,6 @@ from theratrial.store import connect, save_screenings, screening_summary, sessio
 from theratrial.store.imaging_results import save_quantification
 
 __all__ = ["bundled_patients", "register"]
-
-_VERDICT_STYLE = {"eligible": "green", "ineligible": "red", "incomplete": "yellow"}
 
 
 def bundled_patients() -> list[Patient]:
@@ -116,7 +114,7 @@ def demo(
             cells = []
             for p in protocols:
                 s = by_key[(patient.patient_id, p.id)]
-                cells.append(f"[{_VERDICT_STYLE[s.verdict.value]}]{s.verdict.value}[/]")
+                cells.append(f"[{VERDICT_STYLE[s.verdict.value]}]{s.verdict.value}[/]")
             table.add_row(patient.patient_id, *cells)
         console.print(table)
         totals = Table(title="Stored screenings by trial and verdict")

@@ -15,7 +15,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from theratrial.cli._common import console, handle_errors, print_json
+from theratrial.cli._common import DB_OPTION, console, handle_errors, print_json
 from theratrial.cli.design import _floats, decision_json
 from theratrial.design import CohortPlan, DltRecord, create_design, decide_per_cohort
 from theratrial.errors import InputError, TableError
@@ -27,12 +27,6 @@ from theratrial.store.clinical import add_dlt, dlt_rows
 __all__ = ["register"]
 
 dlt_app = typer.Typer(help="Record dose-limiting toxicity observations.", no_args_is_help=True)
-
-_DB = typer.Option(
-    None,
-    "--db",
-    help="Database URL or SQLite file (default: THERATRIAL_DATABASE_URL or theratrial.sqlite).",
-)
 
 
 def _level_values(protocol: Protocol) -> dict[str, float]:
@@ -96,7 +90,7 @@ def add_command(
     outside_window: bool = typer.Option(
         False, "--outside-window", help="The event fell outside the DLT window."
     ),
-    db: str | None = _DB,
+    db: str | None = DB_OPTION,
 ) -> None:
     """Record one DLT-evaluable observation."""
     with handle_errors():
@@ -149,7 +143,7 @@ def import_command(
         "[,event,grade,onset_date,within_dlt_window].",
     ),
     trial: str = typer.Option(..., "--trial", help="Trial id."),
-    db: str | None = _DB,
+    db: str | None = DB_OPTION,
 ) -> None:
     """Import DLT observations from a CSV file in one transaction (all rows or none)."""
     with handle_errors():
@@ -220,7 +214,7 @@ def escalation_command(
     design: str = typer.Option("boin", "--design", help="boin, crm, mtpi2, i3+3 or 3+3."),
     target: float = typer.Option(0.25, "--target", help="Target DLT probability."),
     skeleton: str | None = typer.Option(None, "--skeleton", help="CRM skeleton, comma-separated."),
-    db: str | None = _DB,
+    db: str | None = DB_OPTION,
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Next-cohort decision for every escalation cohort of a trial, from the stored DLT records."""

@@ -18,7 +18,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from theratrial.cli._common import console, handle_errors, print_json
+from theratrial.cli._common import DB_OPTION, console, handle_errors, print_json
 from theratrial.dosimetry.radiobiology import Radiobiology, g_factor_mono_exponential
 from theratrial.errors import InputError, TableError
 from theratrial.protocol import find_protocol
@@ -42,11 +42,6 @@ __all__ = ["register"]
 
 cycle_app = typer.Typer(
     help="Record therapy administrations and their dosimetry.", no_args_is_help=True
-)
-_DB = typer.Option(
-    None,
-    "--db",
-    help="Database URL or SQLite file (default: THERATRIAL_DATABASE_URL or theratrial.sqlite).",
 )
 
 
@@ -169,7 +164,7 @@ def record_command(
     dosimetry: Path | None = typer.Option(
         None, "--dosimetry", help="Per-region dosimetry JSON of this cycle."
     ),
-    db: str | None = _DB,
+    db: str | None = DB_OPTION,
 ) -> None:
     """Store one administration (and its dosimetry) in one transaction."""
     with handle_errors():
@@ -279,7 +274,7 @@ def plan_command(
     risk_factor: list[str] = typer.Option(
         [], "--risk-factor", help="Risk factor that switches limits, e.g. renal_risk_factors."
     ),
-    db: str | None = _DB,
+    db: str | None = DB_OPTION,
     plot: Path | None = typer.Option(
         None, "--plot", help="Write cumulative organ dose vs the limits across cycles (PNG)."
     ),

@@ -13,7 +13,14 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from theratrial.cli._common import console, exit_with_error, handle_errors, print_json
+from theratrial.cli._common import (
+    STATUS_STYLE,
+    VERDICT_STYLE,
+    console,
+    exit_with_error,
+    handle_errors,
+    print_json,
+)
 from theratrial.eligibility import Patient, Screening, find_trials, load_patient, screen
 from theratrial.errors import InputError
 from theratrial.protocol import bundled_protocols, find_protocol
@@ -21,9 +28,6 @@ from theratrial.store import connect, save_screenings, session_scope
 from theratrial.store.db import ENV_VAR
 
 __all__ = ["register", "screening_json"]
-
-_STYLE = {"met": "green", "not_met": "red", "unknown": "yellow", "needs_review": "cyan"}
-_VERDICT_STYLE = {"eligible": "bold green", "ineligible": "bold red", "incomplete": "bold yellow"}
 
 
 def screening_json(s: Screening) -> dict[str, Any]:
@@ -34,7 +38,7 @@ def screening_json(s: Screening) -> dict[str, Any]:
         "screening_date": s.screening_date.isoformat(),
         "verdict": s.verdict.value,
         "cohorts": list(s.cohorts),
-        "counts": {st: sum(1 for c in s.criteria if c.status.value == st) for st in _STYLE},
+        "counts": {st: sum(1 for c in s.criteria if c.status.value == st) for st in STATUS_STYLE},
         "assumptions": list(s.assumptions),
         "criteria": [
             {
@@ -45,16 +49,7 @@ def screening_json(s: Screening) -> dict[str, Any]:
                 "source": c.source,
                 "status": c.status.value,
                 "reason": c.reason,
-                "evidence": [
-                    {
-                        "item": e.item,
-                        "value": e.value,
-                        "unit": e.unit,
-                        "date": e.date.isoformat() if e.date else None,
-                        "note": e.note,
-                    }
-                    for e in c.evidence
-                ],
+                "evidence": [e.as_dict() for e in c.evidence],
             }
             for c in s.criteria
         ],
@@ -64,12 +59,12 @@ def screening_json(s: Screening) -> dict[str, Any]:
 def _print_table(s: Screening) -> None:
     table = Table(
         title=f"{s.patient_id} × {s.trial_id} on {s.screening_date}: "
-        f"[{_VERDICT_STYLE[s.verdict.value]}]{s.verdict.value}[/]"
+        f"[{VERDICT_STYLE[s.verdict.value]}]{s.verdict.value}[/]"
     )
     for col in ("criterion", "", "status", "requirement", "reason"):
         table.add_column(col, overflow="fold")
     for c in s.criteria:
-        style = _STYLE[c.status.value]
+        style = STATUS_STYLE[c.status.value]
         table.add_row(c.id, c.section[:3], f"[{style}]{c.status.value}[/]", c.label, c.reason)
     console.print(table)
     if s.cohorts:
@@ -175,7 +170,7 @@ def screen_command(
                     str(i),
                     s.patient_id,
                     s.trial_id,
-                    f"[{_VERDICT_STYLE[s.verdict.value]}]{s.verdict.value}[/]",
+                    f"[{VERDICT_STYLE[s.verdict.value]}]{s.verdict.value}[/]",
                     str(c["met"]),
                     str(c["not_met"]),
                     str(c["unknown"]),

@@ -10,7 +10,7 @@ from theratrial.eligibility import clinical
 from theratrial.eligibility.evidence import Evidence
 from theratrial.eligibility.patient import LabResult, Patient
 from theratrial.eligibility.units import convert
-from theratrial.errors import PatientRecordError, UnitError
+from theratrial.errors import ParameterError, PatientRecordError
 
 __all__ = ["LAB_ALIASES", "Context", "Fact"]
 
@@ -178,7 +178,7 @@ class Context:
         }
         if name in derived:
             return derived[name]()
-        raise UnitError(  # pragma: no cover - protocols are validated against FACT_NAMES
+        raise ParameterError(  # pragma: no cover - protocols are validated against FACT_NAMES
             f"unknown fact {name!r}", field="fact", hint="see theratrial.protocol.rules.FACT_NAMES"
         )
 

@@ -44,6 +44,22 @@ class Evidence:
     date: date | None = None
     note: str | None = None
 
+    def as_dict(self) -> dict[str, float | int | str | bool | None]:
+        """JSON-ready form (the date as ISO text).
+
+        Examples
+        --------
+        >>> Evidence("lab.alt", 90.0, "U/L").as_dict()
+        {'item': 'lab.alt', 'value': 90.0, 'unit': 'U/L', 'date': None, 'note': None}
+        """
+        return {
+            "item": self.item,
+            "value": self.value,
+            "unit": self.unit,
+            "date": self.date.isoformat() if self.date else None,
+            "note": self.note,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:

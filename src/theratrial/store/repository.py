@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -36,21 +36,6 @@ __all__ = [
     "save_screenings",
     "screening_summary",
 ]
-
-
-def _evidence_json(screening_evidence: Iterable[Any]) -> list[dict[str, Any]]:
-    out = []
-    for e in screening_evidence:
-        out.append(
-            {
-                "item": e.item,
-                "value": e.value,
-                "unit": e.unit,
-                "date": e.date.isoformat() if e.date else None,
-                "note": e.note,
-            }
-        )
-    return out
 
 
 def register_protocol(session: Session, protocol: Protocol) -> ProtocolVersionRow:
@@ -113,10 +98,18 @@ def get_or_create_patient(
 
 
 def save_screening(
-    session: Session, screening: Screening, protocol: Protocol, *, site_code: str | None = None
+    session: Session,
+    screening: Screening,
+    protocol: Protocol,
+    *,
+    site_code: str | None = None,
+    version: ProtocolVersionRow | None = None,
 ) -> ScreeningRow:
-    """Store one screening with its per-criterion results."""
-    version = register_protocol(session, protocol)
+    """Store one screening with its per-criterion results.
+
+    ``version`` is the stored protocol version when the caller registered it already.
+    """
+    version = version or register_protocol(session, protocol)
     patient = get_or_create_patient(session, screening.patient_id, site_code=site_code)
     row = ScreeningRow(
         patient_pk=patient.id,
@@ -137,7 +130,7 @@ def save_screening(
                 label=c.label,
                 status=c.status.value,
                 reason=c.reason,
-                evidence=_evidence_json(c.evidence),
+                evidence=[e.as_dict() for e in c.evidence],
             )
             for c in screening.criteria
         ],
@@ -156,9 +149,16 @@ def save_screenings(
 ) -> list[ScreeningRow]:
     """Store many screenings; ``protocols`` must hold every trial they refer to."""
     by_id = {p.id: p for p in protocols}
+    versions = {p.id: register_protocol(session, p) for p in protocols}  # hashed once each
     sites = sites or {}
     return [
-        save_screening(session, s, by_id[s.trial_id], site_code=sites.get(s.patient_id))
+        save_screening(
+            session,
+            s,
+            by_id[s.trial_id],
+            site_code=sites.get(s.patient_id),
+            version=versions[s.trial_id],
+        )
         for s in screenings
     ]
 
