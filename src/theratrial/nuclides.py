@@ -30,7 +30,6 @@ from datetime import datetime
 from functools import cache
 
 import numpy as np
-import radioactivedecay as rd
 from numpy.typing import ArrayLike, NDArray
 
 from theratrial.errors import NuclideError, ParameterError
@@ -187,6 +186,8 @@ def nuclide(name: str) -> Nuclide:
     """
     canonical = normalise_name(name)
     try:
+        import radioactivedecay as rd  # heavy (about 1 s): loaded on first use
+
         data = rd.Nuclide(canonical)
     except ValueError as exc:
         raise NuclideError(
@@ -277,6 +278,8 @@ def chain_activities(
     if np.any(times < 0):
         raise ParameterError("times must not be negative", field="times_h")
     root = nuclide(parent)
+    import radioactivedecay as rd
+
     inventory = rd.Inventory({root.name: activity_mbq}, "Bq")
     names = [root.name, *_radioactive_progeny(root.name)]
     result = {n: np.zeros(times.shape) for n in names}
