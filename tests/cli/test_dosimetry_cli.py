@@ -202,3 +202,95 @@ def test_dosimetry_patient_folder_table_and_errors(small_patient: Path, tmp_path
     empty = runner.invoke(app, ["dosimetry", str(tmp_path), "--json"])
     assert empty.exit_code == 2
     assert "no SPECT" in empty.stderr
+
+
+@pytest.fixture(scope="module")
+def seed7_patient(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``theratrial phantom DIR --seed 7 --nuclide Lu-177 --cycles 1`` (the issue's command)."""
+    folder = tmp_path_factory.mktemp("seed7") / "vpX"
+    made = runner.invoke(
+        app, ["phantom", str(folder), "--seed", "7", "--nuclide", "Lu-177", "--cycles", "1"]
+    )
+    assert made.exit_code == 0, made.output
+    return folder
+
+
+def test_repeated_region_warnings_are_grouped_with_a_count(seed7_patient: Path) -> None:
+    """``theratrial dosimetry /tmp/vpX --nuclide Lu-177`` printed the AICc note 24 times."""
+    table = runner.invoke(app, ["dosimetry", str(seed7_patient), "--nuclide", "Lu-177"])
+    assert table.exit_code == 0, table.output
+    text = " ".join(table.stdout.split())
+    assert text.count("AICc undefined with 4 points for every usable model") <= 2
+    assert "regions (" in text
+    assert "kidney_left" in text
+    data = json.loads(runner.invoke(app, ["dosimetry", str(seed7_patient), "--json"]).stdout)
+    (cycle,) = data["cycles"]
+    summary = cycle["warning_summary"]
+    messages = [g["message"] for g in summary]
+    assert len(messages) == len(set(messages))  # each warning once
+    total = sum(len(r["warnings"]) for r in cycle["regions"])
+    assert sum(g["count"] for g in summary) == total
+    aicc = [g for g in summary if g["message"].startswith("AICc undefined")]
+    assert aicc
+    assert max(g["count"] for g in aicc) >= 8
+    assert all(g["count"] == len(g["regions"]) for g in summary)
+
+
+def test_partial_volume_option_is_stated_per_region(seed7_patient: Path, tmp_path: Path) -> None:
+    plain = json.loads(runner.invoke(app, ["dosimetry", str(seed7_patient), "--json"]).stdout)
+    result = runner.invoke(
+        app, ["dosimetry", str(seed7_patient), "--pvc", "sphere", "--resolution-mm", "12", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    fixed = json.loads(result.stdout)
+
+    def kidney(data: dict) -> dict:
+        return next(r for r in data["cycles"][0]["regions"] if r["region"] == "kidney_left")
+
+    pv = kidney(fixed)["partial_volume"]
+    assert pv["method"] == "sphere"
+    assert pv["resolution_mm"] == 12.0
+    assert 0.7 < pv["recovery_coefficient"] < 0.9
+    assert kidney(plain)["partial_volume"]["method"] == "none"
+    assert kidney(plain)["partial_volume"]["recovery_coefficient"] == 1.0
+    assert kidney(fixed)["dose_gy"] == pytest.approx(
+        kidney(plain)["dose_gy"] / pv["recovery_coefficient"], rel=0.02
+    )
+    assert any("resolution volumes" in w for w in plain["warnings"])
+    curve = tmp_path / "rc.csv"
+    curve.write_text("volume_ml,recovery\n0.5,0.2\n26.5,0.75\n", encoding="utf-8")
+    measured = runner.invoke(
+        app, ["dosimetry", str(seed7_patient), "--pvc", "sphere", "--recovery-csv", str(curve),
+              "--json"],
+    )  # fmt: skip
+    assert measured.exit_code == 0, measured.output
+    data = json.loads(measured.stdout)
+    assert kidney(data)["partial_volume"]["method"] == "measured"
+    assert kidney(data)["partial_volume"]["recovery_coefficient"] == 0.75  # clamped
+    assert any("outside the measured recovery curve" in w for w in data["warnings"])
+
+
+@pytest.mark.parametrize(
+    ("args", "phrase"),
+    [
+        (["--pvc", "sphere"], "--resolution-mm"),
+        (["--pvc", "gtm", "--resolution-mm", "12"], "pvc"),
+        (["--pvc", "sphere", "--resolution-mm", "12", "--activity-margin-mm", "8"], "not both"),
+    ],
+)
+def test_bad_partial_volume_options_exit_2(seed7_patient: Path, args: list[str], phrase: str):
+    result = runner.invoke(app, ["dosimetry", str(seed7_patient), *args, "--json"])
+    assert result.exit_code == 2
+    assert phrase in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_huge_tac_activity_exits_2_with_one_line(tmp_path: Path) -> None:
+    """``dosimetry-table`` on a TAC with 1e300 MBq ended in an OverflowError traceback."""
+    tac, masses = _tables(tmp_path, "region,time_h,activity_mbq\nkidneys,4,1e300\nkidneys,24,80\n"
+                                    "kidneys,96,40\n")  # fmt: skip
+    result = runner.invoke(app, ["dosimetry-table", str(tac), "--masses", str(masses)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "tac.csv:2" in result.stderr
+    assert "activity_mbq" in result.stderr

@@ -25,6 +25,9 @@ def test_export_list_is_pinned() -> None:
             "RegionCumulative", "VoxelRegionDose", "patient_dosimetry", "RegionMass",
             "SpectTimePoint", "activity_regions", "ct_density_map", "region_activity_mbq",
             "region_masses", "spect_time_points", "tia_map_mbq_h",
+            "RecoveryCoefficient", "RecoveryCurve",
+            "RegionRecovery", "gaussian_recovery_curve", "read_recovery_csv", "recovery_curve",
+            "sphere_recovery_coefficient", "check_region_activity",
         ]
     )  # fmt: skip
     for name in dosimetry.__all__:

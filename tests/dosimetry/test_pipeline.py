@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from theratrial.dosimetry.pipeline import patient_dosimetry
@@ -86,3 +88,98 @@ def test_wrong_nuclide_and_empty_folder_are_refused(
     shutil.copytree(close_cycles_patient / "dicom" / "spect_c1_004h", partial / "spect")
     with pytest.raises(InputError):
         patient_dosimetry(partial)
+
+
+@pytest.fixture(scope="module")
+def blurred_patient(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """As ``theratrial phantom DIR --seed 7 --nuclide Lu-177 --cycles 1 --no-noise --grid 96``:
+    177Lu SPECT with the default 12 mm FWHM PSF, no noise."""
+    from theratrial.phantoms import PhantomConfig, ScannerConfig, write_patient
+
+    folder = tmp_path_factory.mktemp("blurred") / "patient"
+    config = PhantomConfig().with_therapy(
+        cycles=1, lu177_scanner=ScannerConfig(12.0, 8.0, 1800.0, noise=False)
+    )
+    write_patient(folder, 7, config=config.with_grid((96, 96, 96)))
+    return folder
+
+
+def test_sphere_recovery_correction_brings_kidneys_and_lesions_near_truth(
+    blurred_patient: Path,
+) -> None:
+    truth = _truth(blurred_patient)["regions"]
+    fwhm = _truth(blurred_patient)["config"]["therapy"]["lu177_scanner"]["fwhm_mm"]
+    plain = patient_dosimetry(blurred_patient, s_values="local")
+    fixed = patient_dosimetry(blurred_patient, s_values="local", pvc="sphere", resolution_mm=fwhm)
+
+    def ratios(result: Any) -> dict[str, float]:
+        return {
+            d.region: d.dose_gy / truth[d.region]["absorbed_dose_gy"][0]
+            for d in result.cycles[0].regions
+        }
+
+    before, after = ratios(plain), ratios(fixed)
+    for kidney in ("kidney_left", "kidney_right"):
+        assert before[kidney] < 0.9  # partial volume: about 13 % low
+        assert after[kidney] == pytest.approx(1.0, abs=0.1), kidney
+    # lesions in cold surroundings (a liver lesion also receives spill-in from the liver)
+    lesions = [r for r in truth if r.startswith("lesion") and "liver" not in r]
+    error_before = np.mean([abs(before[r] - 1) for r in lesions])
+    error_after = np.mean([abs(after[r] - 1) for r in lesions])
+    assert error_before > 0.4  # about 50 % low
+    assert error_after < 0.5 * error_before
+    assert np.median([after[r] for r in lesions]) == pytest.approx(1.0, abs=0.25)
+    recovery = {r.region: r for r in fixed.recovery}
+    assert recovery["kidney_left"].method == "sphere"
+    assert recovery["kidney_left"].resolution_mm == fwhm
+    assert 0.7 < recovery["kidney_left"].recovery_coefficient < 0.9
+    assert {r.region: r for r in plain.recovery}["kidney_left"].recovery_coefficient == 1.0
+    small = [w for w in plain.warnings if "resolution volumes" in w]
+    assert small
+    assert all("assumed typical 12 mm" in w for w in small)
+
+
+def _set_dose(folder: Path, dose_bq: float) -> None:
+    import pydicom
+
+    for path in folder.rglob("*"):
+        if not path.is_file():
+            continue
+        try:
+            ds = pydicom.dcmread(path)
+        except Exception:
+            continue
+        if ds.get("Modality") == "NM":
+            ds.RadiopharmaceuticalInformationSequence[0].RadionuclideTotalDose = dose_bq
+            ds.save_as(path)
+
+
+@pytest.mark.parametrize(("dose_bq", "problem"), [(1e8, "above the administered"),
+                                                  (1e30, "above any patient")])  # fmt: skip
+def test_region_above_administered_or_absurd_dose_is_refused(
+    close_cycles_patient: Path, tmp_path: Path, dose_bq: float, problem: str
+) -> None:
+    folder = tmp_path / "patient"
+    shutil.copytree(close_cycles_patient, folder)
+    _set_dose(folder, dose_bq)
+    with pytest.raises(InputError, match=problem) as err:
+        patient_dosimetry(folder)
+    assert err.value.field == "RadionuclideTotalDose (0018,1074)"
+    assert err.value.file is not None
+
+
+def test_activity_within_calibration_tolerance_is_a_named_warning() -> None:
+    from theratrial.dosimetry.spect_series import check_region_activity
+
+    decayed = 1000.0 * math.exp(-math.log(2) / (6.647 * 24) * 4.0)
+    notes = check_region_activity(
+        "liver", [4.0], [1.05 * decayed], administered_mbq=1000.0, nuclide="Lu-177"
+    )
+    assert len(notes) == 1
+    assert notes[0].startswith("activity above administered")
+    assert check_region_activity("liver", [4.0], [0.9 * decayed], administered_mbq=1000.0,
+                                 nuclide="Lu-177") == []  # fmt: skip
+    with pytest.raises(InputError, match="above the administered"):
+        check_region_activity(
+            "liver", [4.0], [1.2 * decayed], administered_mbq=1000.0, nuclide="Lu-177"
+        )

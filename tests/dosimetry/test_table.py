@@ -92,3 +92,23 @@ def test_bad_mass_tables(tmp_path: Path, text: str, fragment: str) -> None:
         read_mass_table(_write(tmp_path, text, "m.csv"))
     with pytest.raises(UnitError):
         read_mass_table(_write(tmp_path, "region,mass_lb\nliver,3\n", "m.csv"))
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "phrase"),
+    [
+        ("region,time_h,activity_mbq\nkidney,4,1e300\nkidney,24,80\n", 2, "activity_mbq",
+         "100 GBq"),
+        ("region,time_h,activity_bq\nkidney,4,1e8\nkidney,24,2e11\n", 3, "activity_bq",
+         "100 GBq"),
+        ("region,time_h,activity_mbq\nkidney,4,100\nkidney,1e300,80\n", 3, "time_h",
+         "half-lives"),
+    ],
+)  # fmt: skip
+def test_implausible_magnitudes_name_file_row_and_column(
+    tmp_path: Path, text: str, line: int, column: str, phrase: str
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(TableError, match=phrase) as err:
+        read_tac_table(path)
+    assert (err.value.file, err.value.line, err.value.field) == (str(path), line, column)

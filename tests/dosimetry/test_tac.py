@@ -39,3 +39,21 @@ def test_bad_curves_are_refused_with_a_clear_message(
 def test_unknown_nuclide() -> None:
     with pytest.raises(NuclideError):
         time_activity_curve([1.0], [1.0], nuclide="Xx-999")
+
+
+@pytest.mark.parametrize(
+    ("times", "activities", "field", "phrase"),
+    [
+        ([4.0, 24.0, 96.0], [1e300, 80.0, 40.0], "activity_mbq", "100 GBq"),
+        ([4.0, 24.0, 96.0], [100.0, 2e5, 40.0], "activity_mbq", "100 GBq"),
+        ([4.0, 24.0, 1e300], [100.0, 80.0, 40.0], "times_h", "half-lives"),
+    ],
+)
+def test_implausible_magnitudes_are_refused(
+    times: list[float], activities: list[float], field: str, phrase: str
+) -> None:
+    """1e300 MBq used to end in an OverflowError traceback inside the fit."""
+    with pytest.raises(ParameterError, match=phrase) as err:
+        time_activity_curve(times, activities, region="kidney")
+    assert err.value.field == field
+    assert "kidney" in err.value.message

@@ -251,3 +251,32 @@ def test_dro_rtstruct_lies_inside_the_nifti_object(dro_dir: Path) -> None:
     assert nifti.n_voxels == int(np.count_nonzero(volume.array))
     assert not np.any(contour.array & ~nifti.array)
     assert contour.n_voxels > 0.8 * nifti.n_voxels
+
+
+@pytest.mark.parametrize("how", ["cut_gzip", "short_data_gz", "short_data_nii"])
+def test_truncated_nifti_mask_is_an_error_not_half_a_mask(tmp_path: Path, pet, how: str) -> None:
+    """A .nii.gz cut in half used to load as the top half of the mask."""
+    import gzip
+
+    volume, _ = pet
+    array = np.ones((20, 40, 40), np.uint8)
+    image = sitk.GetImageFromArray(array)
+    image.SetSpacing((2.0, 2.0, 2.0))
+    whole = tmp_path / "whole.nii.gz"
+    sitk.WriteImage(image, str(whole))
+    assert load_mask(whole, reference=volume).n_voxels == array.size
+    data = whole.read_bytes()
+    raw = gzip.decompress(data)
+    if how == "cut_gzip":
+        broken, payload = tmp_path / "liver.nii.gz", data[: len(data) // 2]
+    elif how == "short_data_gz":
+        broken, payload = tmp_path / "liver.nii.gz", gzip.compress(raw[: len(raw) // 2])
+    else:
+        broken, payload = tmp_path / "liver.nii", raw[: len(raw) // 2]
+    broken.write_bytes(payload)
+    with pytest.raises(MaskError, match="truncated") as info:
+        load_mask(broken, reference=volume)
+    assert info.value.file == str(broken)
+    with pytest.raises(MaskError, match="truncated"):
+        load_masks(tmp_path / "liver.nii.gz" if how != "short_data_nii" else broken,
+                   reference=volume)  # fmt: skip

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from theratrial.errors import DicomHeaderError
+from theratrial.errors import DicomHeaderError, ParameterError
 from theratrial.imaging import (
     SuvType,
     compute_suv,
@@ -227,3 +227,48 @@ def test_suv_is_invariant_to_rescale_slope(tmp_path_factory, series_writer, slop
     values = np.full((3, 2, 2), 7200.0)
     volume = load_volume(series_writer(folder, values, slopes=slopes))
     assert np.allclose(compute_suv(volume).volume.array, 2.0, rtol=1e-4)
+
+
+def test_injection_datetime_after_the_acquisition_is_refused(tmp_path: Path, series_writer) -> None:
+    def late(_: int, ds) -> None:
+        ds.RadiopharmaceuticalInformationSequence[
+            0
+        ].RadiopharmaceuticalStartDateTime = "20250101113000"
+
+    with pytest.raises(DicomHeaderError, match="after the acquisition") as info:
+        compute_suv(_pet(tmp_path, series_writer, per_slice=late))
+    assert info.value.field == "RadiopharmaceuticalStartDateTime (0018,1078)"
+    assert "(0008,0032)" in info.value.message
+
+
+def test_injection_time_after_the_acquisition_is_refused(tmp_path: Path, series_writer) -> None:
+    """(0018,1072) 11:30 on a scan at 11:00: the day before would be a 23.5 h uptake."""
+
+    def late(_: int, ds) -> None:
+        item = ds.RadiopharmaceuticalInformationSequence[0]
+        del item.RadiopharmaceuticalStartDateTime
+        item.RadiopharmaceuticalStartTime = "113000"
+
+    with pytest.raises(DicomHeaderError, match="after the acquisition") as info:
+        compute_suv(_pet(tmp_path, series_writer, per_slice=late))
+    assert info.value.field == "RadiopharmaceuticalStartTime (0018,1072)"
+    assert "(0008,0031)" in info.value.message
+    assert "(0008,0032)" in info.value.message
+
+
+def test_caller_injection_time_after_the_scan_is_refused(tmp_path: Path, series_writer) -> None:
+    volume = _pet(tmp_path, series_writer)
+    with pytest.raises(ParameterError, match="after the acquisition"):
+        compute_suv(volume, injection_datetime=datetime(2025, 1, 1, 12, 0))
+
+
+def test_implausible_injected_dose_names_the_tag(tmp_path: Path, series_writer) -> None:
+    def huge(_: int, ds) -> None:
+        ds.RadiopharmaceuticalInformationSequence[0].RadionuclideTotalDose = 1e30
+
+    with pytest.raises(DicomHeaderError, match="above any patient administration") as info:
+        compute_suv(_pet(tmp_path, series_writer, per_slice=huge))
+    assert info.value.field == "RadionuclideTotalDose (0018,1074)"
+    volume = _pet(tmp_path / "b", series_writer)
+    with pytest.raises(ParameterError, match="above any patient administration"):
+        compute_suv(volume, injected_activity_mbq=1e24)

@@ -18,12 +18,20 @@ and ``activity_mbq`` (so that ``cycle record`` stores the time-activity points t
     {"patient_dir", "nuclide",
      "masses": [{"region", "volume_ml", "density_g_per_ml", "mass_g", "source"}],
      "cycles": [{"cycle", "injection_datetime", "administered_activity_mbq", "times_h",
-                 "regions": [<region object as above> + "activity_mbq" (per time point),
-                             "residue_fraction", "voxel_dose_gy" ({"local_deposition",
-                             "kernel"} or null)],
-                 "warnings"}],
+                 "regions": [<region object as above> + "activity_mbq" (per time point,
+                             partial-volume corrected when asked), "residue_fraction",
+                             "voxel_dose_gy" ({"local_deposition", "kernel"} or null),
+                             "partial_volume" ({"method", "recovery_coefficient",
+                             "expected_recovery", "resolution_mm", "volume_ml",
+                             "small_voi"})],
+                 "warnings",
+                 "warning_summary": [{"message", "count", "regions"}]}],
      "cumulative": [{"region", "cycles", "dose_gy", "bed_gy", "rbe_weighted_dose_gy"}],
      "warnings"}
+
+A region warning repeated across regions (the AICc note, say) is printed once with its
+count and regions; ``warning_summary`` holds each distinct region warning once with its
+count (the region objects keep their own ``warnings``).
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ from theratrial.cli._common import console, err_console, handle_errors, print_js
 from theratrial.dosimetry.dose import RegionDose, regions_dose
 from theratrial.dosimetry.pipeline import PatientDosimetry, patient_dosimetry
 from theratrial.dosimetry.radiobiology import Radiobiology
+from theratrial.dosimetry.recovery import PVC_METHODS, read_recovery_csv
 from theratrial.dosimetry.table import read_mass_table, read_tac_table
 from theratrial.dosimetry.tia import METHODS
 from theratrial.errors import ParameterError, TableError
@@ -117,6 +126,17 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}g}"
 
 
+def _warning_groups(results: tuple[RegionDose, ...]) -> list[dict[str, object]]:
+    """Each distinct region warning once, in first-seen order, with its count and regions."""
+    groups: dict[str, list[str]] = {}
+    for r in results:
+        for warning in r.warnings:
+            regions = groups.setdefault(warning, [])
+            if r.region not in regions:
+                regions.append(r.region)
+    return [{"message": m, "count": len(g), "regions": g} for m, g in groups.items()]
+
+
 def _print_table(results: tuple[RegionDose, ...]) -> None:
     table = Table(title="Dosimetry (self-dose, MIRD schema)")
     for column in ("region", "model", "Ã (MBq h)", "mass (g)", "dose (Gy)", "Gy/GBq", "BED (Gy)"):
@@ -132,9 +152,16 @@ def _print_table(results: tuple[RegionDose, ...]) -> None:
             _fmt(r.bed_gy),
         )
     console.print(table)
-    for r in results:
-        for warning in r.warnings:
-            console.print(f"[yellow]{r.region}[/]: {warning}", highlight=False)
+    for group in _warning_groups(results):
+        regions = group["regions"]
+        assert isinstance(regions, list)
+        if len(regions) == 1:
+            console.print(f"[yellow]{regions[0]}[/]: {group['message']}", highlight=False)
+        else:
+            console.print(
+                f"[yellow]{len(regions)} regions[/] ({', '.join(regions)}): {group['message']}",
+                highlight=False,
+            )
 
 
 def dosimetry_table(
@@ -215,6 +242,7 @@ def dosimetry_table(
 
 
 def _patient_payload(result: PatientDosimetry) -> dict[str, object]:
+    recovery = {r.region: r.as_record() for r in result.recovery}
     cycles = []
     for cycle in result.cycles:
         voxel = {v.region: v for v in cycle.voxel}
@@ -228,6 +256,7 @@ def _patient_payload(result: PatientDosimetry) -> dict[str, object]:
             record["voxel_dose_gy"] = (
                 {"local_deposition": v.local_deposition_gy, "kernel": v.kernel_gy} if v else None
             )
+            record["partial_volume"] = recovery.get(dose.region)
             regions.append(record)
         cycles.append(
             {
@@ -237,6 +266,7 @@ def _patient_payload(result: PatientDosimetry) -> dict[str, object]:
                 "times_h": list(cycle.times_h),
                 "regions": regions,
                 "warnings": list(cycle.warnings),
+                "warning_summary": _warning_groups(cycle.regions),
             }
         )
     return {
@@ -263,6 +293,15 @@ def dosimetry(
     calibration: float | None = typer.Option(
         None, "--calibration-cps-per-mbq", help="Camera sensitivity for SPECT in counts."
     ),
+    pvc: str = typer.Option(
+        "none", "--pvc", help=f"Partial-volume correction: {' or '.join(PVC_METHODS)}."
+    ),
+    resolution_mm: float | None = typer.Option(
+        None, "--resolution-mm", help="SPECT resolution (FWHM, mm): sphere recovery curve."
+    ),
+    recovery_csv: Path | None = typer.Option(
+        None, "--recovery-csv", help="Measured recovery curve: CSV volume_ml,recovery."
+    ),
     phantom: str = typer.Option("adult_male", "--phantom", help="adult_male or adult_female."),
     alpha_beta_gy: float = typer.Option(2.6, "--alpha-beta-gy", help="alpha/beta (Gy)."),
     repair_half_time_h: float = typer.Option(
@@ -276,6 +315,10 @@ def dosimetry(
             raise ParameterError(
                 f"unknown phantom {phantom!r}", field="phantom", hint="adult_male or adult_female"
             )
+        curve = (
+            None if recovery_csv is None
+            else read_recovery_csv(recovery_csv, resolution_mm=resolution_mm)
+        )  # fmt: skip
 
         def run(progress: Callable[[int, int], None] | None = None) -> PatientDosimetry:
             return patient_dosimetry(
@@ -288,6 +331,9 @@ def dosimetry(
                 activity_margin_mm=margin_mm,
                 s_values=s_values,
                 calibration_cps_per_mbq=calibration,
+                pvc=pvc,
+                resolution_mm=resolution_mm,
+                recovery=curve,
                 phantom="adult_female" if phantom == "adult_female" else "adult_male",
                 default_radiobiology=Radiobiology(alpha_beta_gy, repair_half_time_h),
                 progress=progress,

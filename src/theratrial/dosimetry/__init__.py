@@ -27,7 +27,13 @@ Image-based pipeline (patient folder of SPECT time points + masks + CT)
     per cycle, ``cumulative()`` -> ``RegionCumulative``); ``spect_time_points`` ->
     ``SpectTimePoint``; ``region_masses`` -> ``RegionMass``; ``activity_regions``,
     ``region_activity_mbq``, ``tia_map_mbq_h``, ``ct_density_map``;
-    ``HuDensityCalibration``, ``DEFAULT_HU_DENSITY``.
+    ``HuDensityCalibration``, ``DEFAULT_HU_DENSITY``; ``check_region_activity`` (a region
+    above the administered activity).
+Partial volume
+    ``sphere_recovery_coefficient(volume_ml, *, fwhm_mm)`` (analytic Gaussian-PSF sphere),
+    ``gaussian_recovery_curve``, ``recovery_curve``, ``read_recovery_csv`` ->
+    ``RecoveryCurve`` (``coefficient(volume_ml)`` -> ``RecoveryCoefficient``);
+    ``RegionRecovery`` (what ``patient_dosimetry(..., pvc="sphere")`` applied).
 Radiobiology
     ``Radiobiology``, ``KIDNEY``, ``bed_gy``, ``bed_mono_exponential_gy``,
     ``cumulative_bed_gy``, ``eqd2_gy``, ``g_factor_*``.
@@ -63,11 +69,21 @@ from theratrial.dosimetry.radiobiology import (
     g_factor_mono_exponential,
     g_factor_sampled,
 )
+from theratrial.dosimetry.recovery import (
+    RecoveryCoefficient,
+    RecoveryCurve,
+    RegionRecovery,
+    gaussian_recovery_curve,
+    read_recovery_csv,
+    recovery_curve,
+    sphere_recovery_coefficient,
+)
 from theratrial.dosimetry.selection import ModelSelection, select_model
 from theratrial.dosimetry.spect_series import (
     RegionMass,
     SpectTimePoint,
     activity_regions,
+    check_region_activity,
     ct_density_map,
     region_activity_mbq,
     region_masses,
@@ -121,9 +137,12 @@ __all__ = [
     "OrganSValue",
     "PatientDosimetry",
     "Radiobiology",
+    "RecoveryCoefficient",
+    "RecoveryCurve",
     "RegionCumulative",
     "RegionDose",
     "RegionMass",
+    "RegionRecovery",
     "SValue",
     "SpectTimePoint",
     "SphereAbsorbedFractions",
@@ -139,6 +158,7 @@ __all__ = [
     "bed_mono_exponential_gy",
     "canonical_organ",
     "chain_energy_per_decay",
+    "check_region_activity",
     "ct_density_map",
     "cumulative_bed_gy",
     "dose_point_kernel",
@@ -147,6 +167,7 @@ __all__ = [
     "g_factor_exponentials",
     "g_factor_mono_exponential",
     "g_factor_sampled",
+    "gaussian_recovery_curve",
     "kernel_dose_gy",
     "local_deposition_dose_gy",
     "local_energy_mev",
@@ -154,7 +175,9 @@ __all__ = [
     "organ_s_value",
     "patient_dosimetry",
     "read_mass_table",
+    "read_recovery_csv",
     "read_tac_table",
+    "recovery_curve",
     "region_activity_mbq",
     "region_dose",
     "region_masses",
@@ -164,6 +187,7 @@ __all__ = [
     "spect_time_points",
     "sphere_absorbed_fractions",
     "sphere_radius_cm",
+    "sphere_recovery_coefficient",
     "sphere_s_value_mgy_per_mbq_h",
     "tia_hanscheid_mbq_h",
     "tia_madsen_mbq_h",

@@ -5,6 +5,12 @@ For every cycle found in the folder (quantitative SPECT series grouped by admini
 point makes a time-activity curve; activity left from earlier cycles is removed by
 extrapolating their curves; each curve gives Ã, absorbed dose, dose per GBq and BED
 (:func:`theratrial.dosimetry.dose.region_dose`) with the region mass from CT densities.
+On request (``pvc="sphere"``) the activity of each region is divided by the recovery
+coefficient of its volume (:mod:`theratrial.dosimetry.recovery`: a measured sphere-phantom
+curve, or the analytic curve for the given resolution); every region reports the
+recovery applied, and VOIs smaller than three resolution volumes are flagged either way.
+A region holding more than the administered activity is an error
+(:func:`theratrial.dosimetry.spect_series.check_region_activity`).
 Optionally (``voxel=True``) a voxel Ã map per cycle gives the mean dose of each region by
 local energy deposition and by dose-voxel-kernel convolution with density correction.
 
@@ -28,10 +34,18 @@ from numpy.typing import NDArray
 
 from theratrial.dosimetry.dose import RegionDose, region_dose
 from theratrial.dosimetry.radiobiology import KIDNEY, Radiobiology
+from theratrial.dosimetry.recovery import (
+    TYPICAL_SPECT_FWHM_MM,
+    RecoveryCurve,
+    RegionRecovery,
+    correction_curve,
+    region_recoveries,
+)
 from theratrial.dosimetry.spect_series import (
     RegionMass,
     SpectTimePoint,
     activity_regions,
+    check_region_activity,
     ct_density_map,
     region_activity_mbq,
     region_masses,
@@ -123,6 +137,8 @@ class PatientDosimetry:
         Therapy nuclide.
     masses
         Region masses used.
+    recovery
+        Partial-volume facts of each region (recovery applied, small-VOI flag).
     cycles
         One entry per cycle, in order.
     warnings
@@ -134,6 +150,7 @@ class PatientDosimetry:
     masses: tuple[RegionMass, ...]
     cycles: tuple[CycleDosimetry, ...]
     warnings: tuple[str, ...]
+    recovery: tuple[RegionRecovery, ...] = ()
 
     def cumulative(self) -> tuple[RegionCumulative, ...]:
         """Per region: summed absorbed dose, BED (sum over cycles) and RBE-weighted dose."""
@@ -213,6 +230,9 @@ def patient_dosimetry(
     exclude: Iterable[str] = ("body",),
     activity_margin_mm: float = 0.0,
     s_values: str = "auto",
+    pvc: str = "none",
+    resolution_mm: float | None = None,
+    recovery: RecoveryCurve | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> PatientDosimetry:
     """Dosimetry of every cycle imaged in a patient folder.
@@ -242,16 +262,27 @@ def patient_dosimetry(
     activity_margin_mm
         Grow each region by this margin (into voxels of no other region) when summing its
         activity, to recover partial-volume spill-out; masses stay those of the masks.
+    pvc, resolution_mm, recovery
+        ``pvc="sphere"`` divides each region's activity by the recovery coefficient of its
+        volume, from the measured curve ``recovery`` if given, else the analytic curve for
+        ``resolution_mm`` (FWHM, mm), which also sets the small-VOI check (VOI below
+        3 x FWHM^3; a typical value for the nuclide without it).
     progress
         Called as ``progress(done, total)`` while series are read.
 
     Raises
     ------
     InputError, DicomHeaderError, SeriesGeometryError
-        No SPECT, headers that cannot place a SPECT in time, SPECT on different grids.
+        No SPECT, headers that cannot place a SPECT in time, SPECT on different grids, a
+        region holding more than the administered activity.
+    ParameterError
+        An unknown ``pvc``, ``"sphere"`` without a resolution or curve, or with a margin.
     """
     base = Path(root)
     name = _nuclide(nuclide).name
+    curve = correction_curve(
+        pvc, resolution_mm=resolution_mm, recovery=recovery, margin_mm=activity_margin_mm
+    )
     points = spect_time_points(
         base, nuclide=name, calibration_cps_per_mbq=calibration_cps_per_mbq, progress=progress
     )
@@ -276,6 +307,17 @@ def patient_dosimetry(
         warnings.append("no CT found: masses use 1.04 g/mL and voxel dose no density correction")
     masses = region_masses(region_list, density_map=density)
     vois = activity_regions(region_list, margin_mm=activity_margin_mm)
+    fwhm = resolution_mm if resolution_mm is not None else (
+        curve.resolution_mm if curve is not None else None
+    )  # fmt: skip
+    assumed = fwhm is None and name in TYPICAL_SPECT_FWHM_MM
+    recoveries, pv_warnings = region_recoveries(
+        {m.name: m.volume_ml for m in region_list}, curve=curve,
+        resolution_mm=TYPICAL_SPECT_FWHM_MM[name] if assumed else fwhm, assumed=assumed,
+    )  # fmt: skip
+    warnings.extend(pv_warnings)
+    if curve is not None and voxel:
+        warnings.append("voxel doses are not partial-volume corrected")
     kernel = None
     if voxel and name == "Lu-177":
         kernel = voxel_kernel(name, voxel_size_mm=points[0].voxel_size_mm)
@@ -289,9 +331,13 @@ def patient_dosimetry(
         cycle = _cycle(
             own, region_list, vois, masses, history, voxel_history, name, method, phantom,
             radiobiology or {}, default_radiobiology, voxel, kernel, density, s_values,
+            {k: r.recovery_coefficient for k, r in recoveries.items()},
         )  # fmt: skip
         cycles.append(cycle)
-    return PatientDosimetry(base, name, tuple(masses.values()), tuple(cycles), tuple(warnings))
+    return PatientDosimetry(
+        base, name, tuple(masses.values()), tuple(cycles), tuple(warnings),
+        tuple(recoveries.values()),
+    )  # fmt: skip
 
 
 def _cycle(
@@ -310,10 +356,12 @@ def _cycle(
     kernel: VoxelKernel | None,
     density: NDArray[np.float64] | None,
     s_values: str,
+    recovery: Mapping[str, float],
 ) -> CycleDosimetry:
     injection = own[0].injection_datetime
     times = np.array([p.hours_post_injection for p in own])
     administered = own[0].administered_activity_mbq
+    source = own[0].volume.source_files[0] if own[0].volume.source_files else None
     warnings: list[str] = []
     if administered is None:
         warnings.append("no administered activity in the headers: dose per GBq not given")
@@ -321,6 +369,10 @@ def _cycle(
     results: dict[str, TiaResult] = {}
     for mask in region_list:
         measured = np.array([region_activity_mbq(p.volume, vois[mask.name]) for p in own])
+        warnings += check_region_activity(mask.name, times.tolist(), measured.tolist(),
+                                          administered_mbq=administered, nuclide=name,
+                                          source=source)  # fmt: skip
+        measured = measured / recovery[mask.name]
         residue = _residue_curve(history, mask.name, injection, times)
         if measured[0] > 0:
             residues.append((mask.name, float(residue[0] / measured[0])))

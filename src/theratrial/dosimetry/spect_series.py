@@ -8,6 +8,8 @@ and the acquisition start — and groups series by administration into cycles. T
 - :func:`region_activity_mbq`: activity in each mask (sum of Bq/mL x voxel volume);
 - :func:`region_masses`: mass of each mask from CT densities
   (:mod:`theratrial.dosimetry.density`), or a fixed density without CT;
+- :func:`check_region_activity`: a region holding more than the administered activity
+  (decayed to the scan) is an error; within the calibration tolerance, a warning;
 - :func:`tia_map_mbq_h`: a voxel Ã map, trapezoid over the time points (linear from zero
   at injection) and an exponential tail per voxel at the decay rate of its last two points,
   never slower than physical decay (MIRD Pamphlet No. 16; Sjögreen Gleisner et al.,
@@ -37,9 +39,11 @@ from theratrial.imaging import Mask, Volume, load_volume, scan_folder, spect_act
 from theratrial.nuclides import nuclide as _nuclide
 
 __all__ = [
+    "ACTIVITY_TOLERANCE",
     "RegionMass",
     "SpectTimePoint",
     "activity_regions",
+    "check_region_activity",
     "ct_density_map",
     "region_activity_mbq",
     "region_masses",
@@ -48,6 +52,15 @@ __all__ = [
 ]
 
 _HALF_LIFE_TOLERANCE = 0.02
+_DOSE_FIELD = "RadionuclideTotalDose (0018,1074)"
+MAX_ADMINISTERED_BQ = 1e11
+"""100 GBq: above any patient administration (the largest, high-dose 131I-MIBG at about
+0.67 GBq/kg, stay below about 50 GBq; 177Lu-DOTATATE is 7.4 GBq per cycle)."""
+
+ACTIVITY_TOLERANCE = 0.10
+"""Relative excess over the administered activity still put down to SPECT calibration
+(quantitative 177Lu SPECT is accurate to about 10 %: MIRD Pamphlet No. 26; EANM/MIRD
+guideline, Sjögreen Gleisner et al., EJNMMI 2022;49:1778)."""
 sitk: Any = _SimpleITK  # the package ships no type information
 
 
@@ -90,9 +103,16 @@ def _where(volume: Volume) -> Path | None:
     return volume.source_files[0] if volume.source_files else None
 
 
-def _activity_mbq(raw: float | None, notes: list[str]) -> float | None:
+def _activity_mbq(raw: float | None, notes: list[str], source: Path | None) -> float | None:
     if raw is None or not raw > 0:
         return None
+    if not raw <= MAX_ADMINISTERED_BQ:
+        raise DicomHeaderError(
+            f"administered activity {raw:g} Bq is above any patient administration "
+            f"({MAX_ADMINISTERED_BQ:g} Bq = 100 GBq)",
+            file=source, field=_DOSE_FIELD,
+            hint="correct the Radionuclide Total Dose (in Bq) in the SPECT header",
+        )  # fmt: skip
     if raw < 1e5:  # a therapy activity in Bq is never this small: stored in MBq
         notes.append(f"Radionuclide Total Dose {raw:g} read as MBq (too small for Bq)")
         return float(raw)
@@ -139,7 +159,7 @@ def _time_point(volume: Volume, nuclide_name: str, calibration: float | None) ->
             file=source, field="AcquisitionDateTime (0008,002A)",
         )  # fmt: skip
     notes = list(quantified.assumptions)
-    activity = _activity_mbq(header.injected_dose_raw, notes)
+    activity = _activity_mbq(header.injected_dose_raw, notes, source)
     return _Read(
         header.injection_datetime, volume.acquisition_datetime, hours, activity,
         quantified.volume, tuple(notes),
@@ -232,6 +252,52 @@ def region_activity_mbq(volume: Volume, mask: Mask | NDArray[np.bool_]) -> float
             hint="load masks with the SPECT volume as reference",
         )  # fmt: skip
     return float(volume.array[selector].sum() * volume.voxel_volume_ml / 1e6)
+
+
+def check_region_activity(
+    region: str,
+    times_h: Sequence[float],
+    activity_mbq: Sequence[float],
+    *,
+    administered_mbq: float | None,
+    nuclide: str,
+    source: Path | None = None,
+    tolerance: float = ACTIVITY_TOLERANCE,
+) -> list[str]:
+    """Compare a region's activity with the administered activity decayed to each scan.
+
+    Returns a warning (``activity above administered``) for an excess within
+    ``tolerance``; nothing when below; skipped without an administered activity.
+
+    Raises
+    ------
+    InputError
+        A region holds more than (1 + tolerance) x the administered activity at a scan:
+        the SPECT calibration or (0018,1074) Radionuclide Total Dose is wrong.
+    """
+    if administered_mbq is None:
+        return []
+    lam = math.log(2.0) / _nuclide(nuclide).half_life_h
+    worst_ratio, worst = 0.0, 0
+    for i, (t, a) in enumerate(zip(times_h, activity_mbq, strict=True)):
+        ratio = a / (administered_mbq * math.exp(-lam * t))
+        if ratio > worst_ratio:
+            worst_ratio, worst = ratio, i
+    if worst_ratio <= 1.0:
+        return []
+    text = (
+        f"{region}: {activity_mbq[worst]:.4g} MBq at {times_h[worst]:g} h is "
+        f"{100 * (worst_ratio - 1):.1f} % above the administered {administered_mbq:.4g} MBq "
+        "decayed to the scan"
+    )
+    if worst_ratio > 1.0 + tolerance:
+        raise InputError(
+            text, file=source, field=_DOSE_FIELD,
+            hint="check the administered activity in the header and the SPECT calibration "
+            "(--calibration-cps-per-mbq)",
+        )  # fmt: skip
+    return [f"activity above administered (within the {100 * tolerance:g} % calibration "
+            f"tolerance): {text}"]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

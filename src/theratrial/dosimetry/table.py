@@ -8,7 +8,9 @@ activity column whose name carries the unit:
   ``activity_mci``, ``activity_uci``.
 
 Rows of different regions may interleave; within a region, times must increase down the
-table. Mass table: ``region`` and ``mass_g`` (or ``mass_kg``). Every problem raises
+table. Activities above 1e5 MBq (100 GBq, :data:`~theratrial.dosimetry.tac.MAX_ACTIVITY_MBQ`)
+and times beyond 100 half-lives of the nuclide are refused. Mass table: ``region`` and
+``mass_g`` (or ``mass_kg``). Every problem raises
 :class:`~theratrial.errors.TableError` or :class:`~theratrial.errors.UnitError` naming the
 file, the line and the column.
 
@@ -28,8 +30,14 @@ import csv
 import math
 from pathlib import Path
 
-from theratrial.dosimetry.tac import TimeActivityCurve, time_activity_curve
+from theratrial.dosimetry.tac import (
+    MAX_ACTIVITY_MBQ,
+    MAX_HALF_LIVES,
+    TimeActivityCurve,
+    time_activity_curve,
+)
 from theratrial.errors import ParameterError, TableError, UnitError
+from theratrial.nuclides import nuclide as _nuclide
 
 __all__ = ["ACTIVITY_UNITS_MBQ", "TIME_UNITS_H", "read_mass_table", "read_tac_table"]
 
@@ -113,7 +121,8 @@ def read_tac_table(path: str | Path, *, nuclide: str = "Lu-177") -> tuple[TimeAc
     Raises
     ------
     TableError
-        Missing column, non-numeric value, negative or unsorted time, negative activity.
+        Missing column, non-numeric value, negative, unsorted or too late time, negative
+        or implausibly large activity (above 1e5 MBq).
     UnitError
         An activity or time column with an unknown unit.
     """
@@ -123,6 +132,8 @@ def read_tac_table(path: str | Path, *, nuclide: str = "Lu-177") -> tuple[TimeAc
         raise TableError("no region column", file=path, field="region")
     time_col, to_h = _unit_column(path, names, "time", TIME_UNITS_H, "time_h")
     act_col, to_mbq = _unit_column(path, names, "activity", ACTIVITY_UNITS_MBQ, "activity_mbq")
+    found = _nuclide(nuclide)
+    latest_h = MAX_HALF_LIVES * found.half_life_h
     points: dict[str, list[tuple[int, float, float]]] = {}
     for line, row in rows:
         region = row["region"]
@@ -139,6 +150,20 @@ def read_tac_table(path: str | Path, *, nuclide: str = "Lu-177") -> tuple[TimeAc
             raise TableError(
                 f"negative activity {row[act_col]}", file=path, field=act_col, line=line
             )
+        if a > MAX_ACTIVITY_MBQ:
+            raise TableError(
+                f"activity {row[act_col]} ({a:.3g} MBq) is above {MAX_ACTIVITY_MBQ:g} MBq "
+                "(100 GBq), more than any patient administration",
+                file=path, field=act_col, line=line,
+                hint="check the unit in the column name (activity_bq, activity_kbq, ...)",
+            )  # fmt: skip
+        if t > latest_h:
+            raise TableError(
+                f"time {row[time_col]} ({t:.4g} h) is more than {MAX_HALF_LIVES:g} half-lives "
+                f"of {found.name} ({latest_h:.4g} h) after administration",
+                file=path, field=time_col, line=line,
+                hint="check the unit in the column name (time_h, time_min, time_d)",
+            )  # fmt: skip
         previous = points.setdefault(region, [])
         if previous and t <= previous[-1][1]:
             raise TableError(

@@ -1,9 +1,13 @@
 """Time-activity curves: activity of one region measured at several times after injection.
 
 Activities are as measured (not decay-corrected), in MBq, at times in hours after the
-start of the administration. Times must be non-negative and strictly increasing;
-activities finite and non-negative. Violations raise :class:`~theratrial.errors.ParameterError`
-naming the region and the point, so a bad table row is easy to find.
+start of the administration. Times must be non-negative, strictly increasing and within
+``MAX_HALF_LIVES`` (100) physical half-lives of the nuclide (beyond that nothing is left
+to measure: 2^-100); activities finite, non-negative and at most ``MAX_ACTIVITY_MBQ``
+(1e5 MBq = 100 GBq, above any patient administration: the largest, high-dose
+131I-MIBG at about 0.67 GBq/kg, stay below about 50 GBq). Violations raise
+:class:`~theratrial.errors.ParameterError` naming the region and the point, so a bad
+table row is easy to find.
 
 Examples
 --------
@@ -26,7 +30,13 @@ from numpy.typing import ArrayLike, NDArray
 from theratrial.errors import ParameterError
 from theratrial.nuclides import nuclide as _nuclide
 
-__all__ = ["TimeActivityCurve", "time_activity_curve"]
+__all__ = ["MAX_ACTIVITY_MBQ", "MAX_HALF_LIVES", "TimeActivityCurve", "time_activity_curve"]
+
+MAX_ACTIVITY_MBQ = 1.0e5
+"""Largest region activity accepted (MBq): 100 GBq."""
+
+MAX_HALF_LIVES = 100.0
+"""Latest time accepted, in physical half-lives of the nuclide."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +109,8 @@ def time_activity_curve(
     Raises
     ------
     ParameterError
-        For mismatched lengths, no points, NaN, negative or non-increasing times, or
-        negative activities.
+        For mismatched lengths, no points, NaN, negative, non-increasing or too late
+        times, or negative or implausibly large activities.
     NuclideError
         For an unknown nuclide.
     """
@@ -135,5 +145,22 @@ def time_activity_curve(
         raise ParameterError(
             f"{where}: negative activity {a[i]} MBq at {t[i]} h", field="activity_mbq"
         )
-    name = _nuclide(nuclide).name
+    if np.any(a > MAX_ACTIVITY_MBQ):
+        i = int(np.argmax(a > MAX_ACTIVITY_MBQ))
+        raise ParameterError(
+            f"{where}: activity {a[i]:g} MBq at {t[i]:g} h is above {MAX_ACTIVITY_MBQ:g} MBq "
+            "(100 GBq), more than any patient administration",
+            field="activity_mbq",
+            hint="check the activity unit (Bq, kBq, MBq) and the value",
+        )
+    found = _nuclide(nuclide)
+    name = found.name
+    latest_h = MAX_HALF_LIVES * found.half_life_h
+    if t[-1] > latest_h:
+        raise ParameterError(
+            f"{where}: time {t[-1]:g} h is more than {MAX_HALF_LIVES:g} half-lives of {name} "
+            f"({latest_h:.4g} h) after administration",
+            field="times_h",
+            hint="check the time unit (h, min, d) and the value",
+        )
     return TimeActivityCurve(region, tuple(t.tolist()), tuple(a.tolist()), name)

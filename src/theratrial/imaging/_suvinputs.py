@@ -1,7 +1,10 @@
 """Patient body size, injected activity and half-life for SUV, with unit checks (private).
 
 Magnitude rules (reference sheet, section 3): a dose below 1e5 is read as MBq, a weight
-above 500 as grams, a height above 3 as centimetres; each choice is noted.
+above 500 as grams, a height above 3 as centimetres; each choice is noted. An injected
+activity above ``MAX_INJECTED_BQ`` (1e11 Bq = 100 GBq) is refused: diagnostic PET uses at
+most a few GBq (82Rb up to about 2.2 GBq per injection), and even the largest therapeutic
+administrations (high-dose 131I-MIBG at about 0.67 GBq/kg) stay below about 50 GBq.
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ from theratrial.imaging.petheader import PetHeader
 from theratrial.imaging.suvtype import SuvType
 from theratrial.nuclides import nuclide
 
-__all__ = ["Patient", "dose_bq", "half_life_s"]
+__all__ = ["MAX_INJECTED_BQ", "Patient", "dose_bq", "half_life_s"]
+
+MAX_INJECTED_BQ = 1.0e11
+"""Largest injected activity accepted (Bq): 100 GBq, above any patient administration."""
 
 
 class Patient:
@@ -153,6 +159,13 @@ def dose_bq(pet: PetHeader, file: str, notes: list[str], override_mbq: float | N
     if override_mbq is not None:
         if not override_mbq > 0:
             raise ParameterError(f"injected activity must be positive, got {override_mbq} MBq")
+        if not override_mbq * 1e6 <= MAX_INJECTED_BQ:
+            raise ParameterError(
+                f"injected activity {override_mbq:g} MBq is above any patient administration "
+                f"({MAX_INJECTED_BQ / 1e6:g} MBq = 100 GBq)",
+                field="injected_activity_mbq",
+                hint="give the injected activity in MBq (e.g. 200 for a 68Ga PET)",
+            )
         notes.append(f"injected activity {override_mbq:g} MBq given by the caller")
         return override_mbq * 1e6
     raw = pet.injected_dose_raw
@@ -169,5 +182,14 @@ def dose_bq(pet: PetHeader, file: str, notes: list[str], override_mbq: float | N
             f"{tag_label('RadionuclideTotalDose')} = {raw:g} is implausible in Bq; read as MBq"
         )
         return raw * 1e6
+    if not raw <= MAX_INJECTED_BQ:
+        raise DicomHeaderError(
+            f"injected dose {raw:g} Bq is above any patient administration "
+            f"({MAX_INJECTED_BQ:g} Bq = 100 GBq)",
+            file=file,
+            field=tag_label("RadionuclideTotalDose"),
+            hint="correct the injected activity (Bq) in the header, or pass it in MBq "
+            "(injected_activity_mbq, --activity-mbq)",
+        )
     notes.append(f"injected activity {raw:g} Bq from {tag_label('RadionuclideTotalDose')}")
     return raw

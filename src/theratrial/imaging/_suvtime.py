@@ -14,11 +14,24 @@ from datetime import datetime, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
-from theratrial.errors import DicomHeaderError
+from theratrial.errors import DicomHeaderError, ParameterError
 from theratrial.imaging._dicomio import combine_date_time, parse_tm, tag_label
 from theratrial.imaging.petheader import PetHeader
 
-__all__ = ["DecayedDose", "average_decay_time_s", "decayed_dose", "injection_time"]
+__all__ = [
+    "MAX_MIDNIGHT_UPTAKE",
+    "DecayedDose",
+    "average_decay_time_s",
+    "decayed_dose",
+    "injection_time",
+]
+
+MAX_MIDNIGHT_UPTAKE = timedelta(hours=12)
+"""Longest uptake accepted when a date-less injection time is moved to the day before.
+
+A (0018,1072) start time later than the scan is read as an injection before midnight only
+when that gives an uptake under 12 h (a PET scan follows the injection by minutes to
+hours); otherwise the injection time is after the acquisition and refused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +63,38 @@ def injection_time(
 ) -> datetime:
     """Injection date-time: ``given``, else (0018,1078), else (0018,1072) on the series date.
 
-    A start time later than the scan means the injection was before midnight: one day is
-    taken off, and the note says so.
+    A date-less start time later than the scan means the injection was before midnight: one
+    day is taken off, and the note says so, when that gives an uptake under 12 h.
+
+    Raises
+    ------
+    DicomHeaderError
+        No injection time, or one after the acquisition start (tags named).
+    ParameterError
+        A ``given`` injection time after the acquisition start.
     """
+    first = pet.earliest_acquisition or pet.series_datetime
     if given is not None:
+        if first is not None and given > first:
+            raise ParameterError(
+                f"injection time {given.isoformat()} is after the acquisition start "
+                f"{first.isoformat()}",
+                field="injection_datetime",
+                hint="give the time the radiopharmaceutical was injected (before the scan)",
+            )
         notes.append(f"injection time {given.isoformat()} given by the caller")
         return given
     if pet.injection_datetime is not None:
+        if first is not None and pet.injection_datetime > first:
+            raise DicomHeaderError(
+                f"injection {pet.injection_datetime.isoformat()} is after the acquisition "
+                f"start {first.isoformat()} ({tag_label('AcquisitionDate')}/"
+                f"{tag_label('AcquisitionTime')}, {tag_label('SeriesTime')})",
+                file=str(file),
+                field=tag_label("RadiopharmaceuticalStartDateTime"),
+                hint="correct the injection date-time, or pass it (--injection-time)",
+            )
+
         notes.append(
             f"injection time {pet.injection_datetime.isoformat()} from "
             f"{tag_label('RadiopharmaceuticalStartDateTime')}"
@@ -76,6 +114,16 @@ def injection_time(
     assert candidate is not None
     earliest = pet.earliest_acquisition or scan
     if candidate > earliest:
+        if earliest - (candidate - timedelta(days=1)) > MAX_MIDNIGHT_UPTAKE:
+            raise DicomHeaderError(
+                f"injection time {moment.isoformat()} is after the acquisition start "
+                f"{earliest.time().isoformat()} ({tag_label('SeriesTime')}/"
+                f"{tag_label('AcquisitionTime')}), and the day before would mean an uptake "
+                f"over {MAX_MIDNIGHT_UPTAKE.total_seconds() / 3600:g} h",
+                file=str(file),
+                field=tag_label("RadiopharmaceuticalStartTime"),
+                hint="correct the injection time, or pass it (--injection-time)",
+            )
         candidate -= timedelta(days=1)
         notes.append(
             f"injection time {moment.isoformat()} is after the scan start: injected the day "

@@ -9,7 +9,9 @@ Region names say what a mask is: names starting with ``lesion``, ``tumour``/``tu
 ``gtv``, ``met`` (metastasis) or ``les_`` are lesions; every other name is an organ
 (case-insensitive; see :func:`region_kind`). In a masks folder, a NIfTI file is one region
 named by its file name (``liver.nii.gz`` -> ``liver``), an RTSTRUCT gives one region per
-ROI and a DICOM SEG one region per segment (named by (0062,0005) Segment Label).
+ROI and a DICOM SEG one region per segment (named by (0062,0005) Segment Label). A NIfTI
+must be whole: its gzip stream complete (CRC and length, RFC 1952) and at least
+``vox_offset`` + the voxel bytes its header's ``dim`` and ``bitpix`` announce.
 
 Examples
 --------
@@ -19,8 +21,11 @@ Examples
 
 from __future__ import annotations
 
+import gzip
 import math
+import struct
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,7 +166,59 @@ def _nifti_name(path: Path) -> str:
     return path.stem
 
 
+def _nifti_bytes_needed(head: bytes) -> int | None:
+    """vox_offset + voxel bytes announced by a NIfTI-1 or NIfTI-2 header (None: unknown)."""
+    for order in ("<", ">"):
+        sizeof_hdr = struct.unpack(order + "i", head[:4])[0] if len(head) >= 4 else 0
+        if sizeof_hdr == 348 and len(head) >= 348:
+            dims = struct.unpack(order + "8h", head[40:56])
+            bitpix = struct.unpack(order + "h", head[72:74])[0]
+            offset = int(struct.unpack(order + "f", head[108:112])[0])
+        elif sizeof_hdr == 540 and len(head) >= 540:
+            bitpix = struct.unpack(order + "h", head[14:16])[0]
+            dims = struct.unpack(order + "8q", head[16:80])
+            offset = struct.unpack(order + "q", head[168:176])[0]
+        else:
+            continue
+        if not 1 <= dims[0] <= 7 or bitpix <= 0:
+            return None
+        voxels = math.prod(max(int(d), 1) for d in dims[1 : dims[0] + 1])
+        return int((offset or sizeof_hdr) + voxels * bitpix // 8)
+    return None
+
+
+def _check_nifti_whole(path: Path) -> None:
+    """Refuse a NIfTI whose gzip stream or voxel data stops short (names the file)."""
+    try:
+        if path.name.lower().endswith(".gz"):
+            size, head = 0, b""
+            with gzip.open(path, "rb") as stream:
+                while chunk := stream.read(1 << 20):
+                    if len(head) < 540:
+                        head += chunk[: 540 - len(head)]
+                    size += len(chunk)
+        else:
+            size = path.stat().st_size
+            with path.open("rb") as stream:
+                head = stream.read(540)
+    except (EOFError, OSError, zlib.error) as exc:
+        raise MaskError(
+            f"the NIfTI file is truncated or corrupt ({exc})",
+            file=path,
+            hint="copy or export the mask again; a partial file is never read as a mask",
+        ) from exc
+    needed = _nifti_bytes_needed(head)
+    if needed is not None and size < needed:
+        raise MaskError(
+            f"the NIfTI file is truncated: {size} bytes of data, its header announces {needed}",
+            file=path,
+            field="dim/bitpix/vox_offset (NIfTI header)",
+            hint="copy or export the mask again; a partial file is never read as a mask",
+        )
+
+
 def _load_nifti(path: Path, reference: Volume, roi: str | None = None) -> Mask:
+    _check_nifti_whole(path)
     values, grid = read_nifti(path)
     labels = np.unique(values[values != 0])
     notes = ["NIfTI carries no frame of reference: assumed to be the image's"]
