@@ -294,3 +294,94 @@ def test_next_rejects_impossible_options(tmp_path: Path, extra: list[str], messa
     assert out == ""
     assert message in err
     assert "Traceback" not in err
+
+
+def test_next_waits_for_a_partial_cohort(tmp_path: Path) -> None:
+    """Item 1: one patient without DLT at 90 is not a cohort; the answer is wait."""
+    path = _csv(tmp_path, "level,n,dlt\n90,1,0\n")
+    args = ["design", "next", "--data", str(path), "--target", "0.25", "--levels", "90,120"]
+    out = json.loads(runner.invoke(app, [*args, "--json"]).output)
+    assert out["decision"] == "wait"
+    assert out["missing"][0]["kind"] == "enrol"
+    assert out["missing"][0]["patients"] == 2
+    complete = _csv(tmp_path, "level,n,dlt\n90,3,0\n")
+    args[3] = str(complete)
+    partial = json.loads(runner.invoke(app, [*args, "--last-cohort", "2,0", "--json"]).output)
+    assert partial["decision"] == "wait"
+    assert json.loads(runner.invoke(app, [*args, "--json"]).output)["decision"] == "escalate"
+
+
+def test_next_says_when_level_rows_were_added(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "level,n,dlt\n90,3,0\n90,3,0\n")
+    result = runner.invoke(app, ["design", "next", "--data", str(path), "--target", "0.25"])
+    assert result.exit_code == 0, result.output
+    assert "rows 2, 3" in result.output
+    out = json.loads(
+        runner.invoke(
+            app, ["design", "next", "--data", str(path), "--target", "0.25", "--json"]
+        ).output
+    )
+    assert out["notes"]
+    assert out["estimates"][0]["n"] == 6
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["simulate", "--truth", "0.1,0.2", "--target", "0.25", "--seed", "-1"], "--seed"),
+        (["simulate", "--truth", "0.1,0.2", "--target", "0.25", "--seed", "4294967296"], "--seed"),
+        (
+            ["simulate", "--truth", "0.1,0.2", "--target", "0.25", "--n-trials", "1000000000"],
+            "--n-trials",
+        ),
+        (["boundaries", "--target", "0.25", "--max-n", "100000000"], "--max-n"),
+        (["table", "--target", "0.25", "--max-n", "100000000"], "--max-n"),
+    ],
+)
+def test_magnitudes_are_refused_at_the_edge(args: list[str], field: str) -> None:
+    result = runner.invoke(app, ["design", *args])
+    assert result.exit_code == 2
+    assert f"field '{field}'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_table_crm_runs_with_a_skeleton() -> None:
+    args = ["design", "table", "--design", "crm", "--target", "0.25"]
+    result = runner.invoke(app, [*args, "--skeleton", "0.05,0.12,0.25,0.4", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["design"] == "crm"
+    assert out["rows"][0]["decisions"] == ["E", "S"]
+    assert "level 1" in out["note"]
+    missing = runner.invoke(app, args)
+    assert missing.exit_code == 2
+    assert "skeleton" in missing.output
+
+
+@pytest.mark.parametrize(
+    ("flag", "selected"), [("--confirm-top", 88.57), ("--no-confirm-top", 90.61)]
+)
+def test_confirm_top_is_an_option_and_is_printed(flag: str, selected: float) -> None:
+    """Item 6: one level with p = 0.1; --no-confirm-top selects a 0/3 top level directly."""
+    from theratrial.design import enumerate_threeplusthree
+
+    exact = enumerate_threeplusthree([0.1], confirm_top=flag == "--confirm-top")
+    sim = ["design", "simulate", "--design", "3+3", "--truth", "0.1", "--max-n", "6"]
+    result = runner.invoke(app, [*sim, "--n-trials", "20000", "--seed", "3", flag, "--json"])
+    out = json.loads(result.output)
+    assert abs(out["selection_pct"][0] - exact.selection_pct[0]) < 1.0
+    assert round(exact.selection_pct[0], 2) == pytest.approx(selected, abs=0.6)
+    assert ("expanded" in out["convention"]) == (flag == "--confirm-top")
+    text = runner.invoke(app, [*sim, "--n-trials", "200", flag]).output
+    assert "convention: 3+3" in text
+    table = runner.invoke(app, ["design", "table", "--design", "3+3", flag]).output
+    assert "top level" in table
+
+
+def test_next_3plus3_top_level_follows_confirm_top(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "level,n,dlt\n1,3,0\n2,3,0\n")
+    base = ["design", "next", "--design", "3+3", "--data", str(path), "--json"]
+    assert json.loads(runner.invoke(app, base).output)["decision"] == "stay"
+    direct = json.loads(runner.invoke(app, [*base, "--no-confirm-top"]).output)
+    assert (direct["decision"], direct["mtd"]) == ("select_mtd", 2.0)
+    assert "directly" in direct["convention"]

@@ -145,3 +145,124 @@ def test_unreadable_skeleton_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--skeleton" in result.output
     assert "Traceback" not in result.output
+
+
+def _import(csv_file: Path, db: Path, *extra: str) -> object:
+    return runner.invoke(
+        app, ["dlt", "import", str(csv_file), "--trial", "NCT06732505", "--db", str(db), *extra]
+    )
+
+
+HEAD = "patient_id,cohort,cycle,dose_level,dlt,event,grade,onset_date,administered_date\n"
+
+
+def test_one_patient_without_dlt_is_wait_not_escalate(tmp_path: Path) -> None:
+    """Item 1: the exact report: one patient, no DLT -> it said 'escalate to 120 kBq/kg'."""
+    csv_file = tmp_path / "one.csv"
+    csv_file.write_text(HEAD + "E01,escalation-prrt-naive,1,DL1,no,,,,2026-01-05\n")
+    db = tmp_path / "e.sqlite"
+    assert _import(csv_file, db).exit_code == 0  # type: ignore[attr-defined]
+    args = ["escalation", "--trial", "NCT06732505", "--db", str(db), "--json"]
+    out = json.loads(runner.invoke(app, [*args, "--as-of", "2026-01-20"]).output)
+    naive = {c["cohort"]: c for c in out["cohorts"]}["escalation-prrt-naive"]
+    assert naive["decision"] == "wait"
+    kinds = {m["kind"]: m for m in naive["missing"]}
+    assert kinds["enrol"]["patients"] == 2
+    assert kinds["dlt_window"]["patient_id"] == "E01"
+    assert kinds["dlt_window"]["window_ends"] == "2026-03-02"
+    assert (out["cohort_size"], out["dlt_window_days"]) == (3, 56)
+
+
+def test_complete_cohort_waits_for_the_last_window(tmp_path: Path) -> None:
+    csv_file = tmp_path / "three.csv"
+    rows = [f"E0{i},escalation-prrt-naive,1,DL1,no,,,,2026-01-0{i}\n" for i in (1, 2, 5)]
+    csv_file.write_text(HEAD + "".join(rows))
+    db = tmp_path / "e.sqlite"
+    assert _import(csv_file, db).exit_code == 0  # type: ignore[attr-defined]
+    args = ["escalation", "--trial", "NCT06732505", "--db", str(db), "--json"]
+    for as_of, decision in (("2026-03-02", "wait"), ("2026-03-03", "escalate")):
+        out = json.loads(runner.invoke(app, [*args, "--as-of", as_of]).output)
+        naive = {c["cohort"]: c for c in out["cohorts"]}["escalation-prrt-naive"]
+        assert naive["decision"] == decision
+
+
+@pytest.mark.parametrize(
+    ("rows", "words"),
+    [
+        (
+            "E01,escalation-prrt-naive,1,DL1,no,,,,\nE01,escalation-prrt-naive,1,DL1,no,,,,\n",
+            "repeats row 2",
+        ),
+        (
+            "E01,escalation-prrt-naive,1,DL1,no,,,,\n"
+            "E01,escalation-prrt-naive,1,DL1,yes,neutropenia,4,,\n",
+            "contradicts row 2",
+        ),
+    ],
+)
+def test_duplicate_and_conflicting_rows_are_refused(tmp_path: Path, rows: str, words: str) -> None:
+    """Item 2: duplicates were 'imported 3' and counted once; conflicts let the last win."""
+    csv_file = tmp_path / "dup.csv"
+    csv_file.write_text(HEAD + rows)
+    db = tmp_path / "e.sqlite"
+    result = _import(csv_file, db)
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert "dup.csv:3:" in result.output  # type: ignore[attr-defined]
+    assert words in result.output  # type: ignore[attr-defined]
+    assert _escalate(db)["escalation-prrt-naive"]["estimates"][0]["n"] == 0
+
+
+def test_second_import_is_refused_and_a_correction_keeps_its_reason(tmp_path: Path) -> None:
+    csv_file = tmp_path / "dlt.csv"
+    csv_file.write_text(CSV)
+    db = tmp_path / "e.sqlite"
+    assert _import(csv_file, db).exit_code == 0  # type: ignore[attr-defined]
+    again = _import(csv_file, db)
+    assert again.exit_code == 2  # type: ignore[attr-defined]
+    assert "already stored as record #" in again.output  # type: ignore[attr-defined]
+    assert _escalate(db)["escalation-prrt-naive"]["estimates"][0]["n"] == 3
+    fix = tmp_path / "fix.csv"
+    fix.write_text(CSV.splitlines()[0] + "\nE04,escalation-prior-prrt,1,DL1,no,,,\n")
+    no_reason = _import(fix, db, "--correct")
+    assert no_reason.exit_code == 2  # type: ignore[attr-defined]
+    assert "--reason" in no_reason.output  # type: ignore[attr-defined]
+    done = _import(fix, db, "--correct", "--reason", "adjudication: not a DLT")
+    assert done.exit_code == 0, done.output  # type: ignore[attr-defined]
+    assert "corrected 1" in done.output  # type: ignore[attr-defined]
+    assert _escalate(db)["escalation-prior-prrt"]["estimates"][0]["dlt"] == 0
+    from theratrial.store import connect, session_scope
+    from theratrial.store.clinical import dlt_rows
+
+    with session_scope(connect(str(db))) as session:
+        row = next(r for p, r in dlt_rows(session, trial_id="NCT06732505") if p == "E04")
+        assert row.correction_reason == "adjudication: not a DLT"
+        assert row.corrections[0]["previous"]["dlt"] is True  # type: ignore[index]
+
+
+def test_dlt_add_twice_is_refused_unless_corrected(tmp_path: Path) -> None:
+    db = tmp_path / "e.sqlite"
+    args = ["dlt", "add", "--trial", "NCT06732505", "--patient", "E10", "--level", "DL1"]
+    args += ["--cohort", "escalation-prrt-naive", "--no-dlt", "--db", str(db)]
+    assert runner.invoke(app, args).exit_code == 0
+    second = runner.invoke(app, args)
+    assert second.exit_code == 2
+    assert "already stored" in second.output
+    fixed = runner.invoke(app, [*args, "--correct", "--reason", "CRF query 3"])
+    assert fixed.exit_code == 0, fixed.output
+    assert _escalate(db)["escalation-prrt-naive"]["estimates"][0]["n"] == 1
+
+
+def test_escalation_table_is_readable_at_80_columns(tmp_path: Path) -> None:
+    csv_file = tmp_path / "dlt.csv"
+    csv_file.write_text(CSV)
+    db = tmp_path / "e.sqlite"
+    _import(csv_file, db)
+    result = runner.invoke(
+        app,
+        ["escalation", "--trial", "NCT06732505", "--db", str(db), "--as-of", "2026-06-01"],
+        env={"COLUMNS": "80"},
+    )
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    assert "escalation-prior-prrt" in result.output  # ids and numbers never cut
+    assert "120 kBq/kg (DL2)" in result.output

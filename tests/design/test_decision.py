@@ -36,4 +36,5 @@ def test_action_values_are_the_cli_words() -> None:
         "eliminate",
         "stop",
         "select_mtd",
+        "wait",
     ]

@@ -46,6 +46,17 @@ def test_public_names() -> None:
             "simulate",
             "split_by_cohort",
             "tally_dlt",
+            "MAX_SAMPLE_SIZE",
+            "MAX_SEED",
+            "MAX_TRIALS",
+            "check_seed",
+            "decide_when_complete",
+            "missing_enrolment",
+            "MissingData",
+            "DoseFile",
+            "read_dose_file",
+            "enumerate_threeplusthree",
+            "open_dlt_windows",
         ]
     )
     for name in design.__all__:

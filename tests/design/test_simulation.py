@@ -97,3 +97,38 @@ def test_progress_is_reported_per_cohort() -> None:
     )
     assert calls[0] == (1, 10)
     assert all(total == 10 for _, total in calls)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 1.5])
+def test_seed_outside_0_to_2_32_is_refused(seed: object) -> None:
+    with pytest.raises(ParameterError, match="seed"):
+        simulate(Boin(0.3), TRUTH, max_n=30, n_trials=10, seed=seed)  # type: ignore[arg-type]
+
+
+def test_results_do_not_depend_on_the_chunk_size() -> None:
+    kw = {"max_n": 30, "n_trials": 5000, "seed": 11}
+    big = simulate(Boin(0.3), TRUTH, chunk_trials=65_536, **kw)  # type: ignore[arg-type]
+    small = simulate(Boin(0.3), TRUTH, chunk_trials=1000, **kw)  # type: ignore[arg-type]
+    assert big == small
+
+
+def test_too_many_trials_or_patients_are_refused_at_once() -> None:
+    with pytest.raises(ParameterError, match="10,000,000"):
+        simulate(Boin(0.3), TRUTH, max_n=30, n_trials=1_000_000_000, seed=1)
+    with pytest.raises(ParameterError, match="at most 1000"):
+        simulate(Boin(0.3), TRUTH, max_n=100_000_000, n_trials=10, seed=1)
+
+
+def test_progress_counts_every_chunk() -> None:
+    calls: list[tuple[int, int]] = []
+    simulate(
+        Boin(0.3),
+        TRUTH,
+        max_n=30,
+        n_trials=3000,
+        seed=1,
+        chunk_trials=1024,
+        progress=lambda a, b: calls.append((a, b)),
+    )
+    assert {b for _, b in calls} == {30}
+    assert max(a for a, _ in calls) <= 30

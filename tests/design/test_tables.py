@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from theratrial.design import Boin, Crm, I3plus3, Mtpi2, ThreePlusThree, decision_table
+from theratrial.design import Boin, Crm, DoseData, I3plus3, Mtpi2, ThreePlusThree, decision_table
 from theratrial.design.boin import boin_boundaries
 from theratrial.errors import ParameterError
 
@@ -34,6 +34,28 @@ def test_threeplusthree_table() -> None:
     ]
 
 
-def test_crm_has_no_table() -> None:
-    with pytest.raises(ParameterError, match="no decision table"):
-        decision_table(Crm(0.25, skeleton=(0.1, 0.25, 0.4)))
+@pytest.mark.parametrize("level", [0, 1, 2])
+def test_crm_table_agrees_with_decide_cell_by_cell(level: int) -> None:
+    """The CRM grid is Crm.decide on data all at one level (coherence left out)."""
+    crm = Crm(0.25, skeleton=(0.1, 0.25, 0.4), coherent_escalation=False)
+    table = decision_table(crm, max_n=6, level=level)
+    levels = (1.0, 2.0, 3.0)
+    for row in table.rows:
+        for y, code in enumerate(row.decisions):
+            n = [0, 0, 0]
+            k = [0, 0, 0]
+            n[level], k[level] = row.n, y
+            action = crm.decide(DoseData(levels, n=tuple(n), dlt=tuple(k)), current=levels[level])
+            want = {"escalate": "E", "stay": "S", "de-escalate": "D"}[action.action.value]
+            assert code == want, (row.n, y)
+    assert "level" in table.note
+
+
+def test_crm_table_level_outside_the_skeleton_is_refused() -> None:
+    with pytest.raises(ParameterError, match="level index"):
+        decision_table(Crm(0.25, skeleton=(0.1, 0.25, 0.4)), level=3)
+
+
+def test_tables_refuse_a_huge_sample_size_at_once() -> None:
+    with pytest.raises(ParameterError, match="at most 1000"):
+        decision_table(Boin(0.25), max_n=100_000_000)

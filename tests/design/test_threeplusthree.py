@@ -67,7 +67,8 @@ LEVELS = (1.0, 2.0, 3.0)
         ((3, 0, 0), (2, 0, 0), 1, Action.STOP, None, None),
         ((3, 3, 3), (0, 0, 0), 3, Action.STAY, 3.0, None),  # confirm the top level
         ((3, 3, 6), (0, 0, 1), 3, Action.SELECT_MTD, None, 3.0),
-        ((3, 2, 0), (0, 0, 0), 2, Action.STAY, 2.0, None),  # complete the cohort
+        ((3, 2, 0), (0, 0, 0), 2, Action.WAIT, 2.0, None),  # complete the cohort first
+        ((3, 2, 0), (0, 2, 0), 2, Action.SELECT_MTD, None, 1.0),  # 2 DLTs: too toxic now
     ],
 )
 def test_decisions_without_deescalation(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import typer
 
-from theratrial.design import DoseFindingDesign, create_design
+from theratrial.design import MAX_SAMPLE_SIZE, DoseFindingDesign, create_design
 from theratrial.errors import ParameterError
 
 __all__ = [
+    "CONFIRM_TOP",
     "CUTOFF_ELI",
     "DEESCALATION",
     "DESIGN",
@@ -25,6 +26,7 @@ __all__ = [
     "TARGET",
     "UNIT",
     "build_design",
+    "check_max_n",
     "missing_target",
     "parse_floats",
 ]
@@ -40,6 +42,12 @@ N_EARLYSTOP = typer.Option(
 )
 EXTRASAFE = typer.Option(False, "--extrasafe", help="BOIN extra-safe stopping rule.")
 DEESCALATION = typer.Option(False, "--deescalation", help="3+3 with de-escalation.")
+CONFIRM_TOP = typer.Option(
+    True,
+    "--confirm-top/--no-confirm-top",
+    help="3+3: expand a 0/3 top level to 6 before selecting it (default); "
+    "--no-confirm-top selects it directly, as Storer 1989 and bcrm threep3.",
+)
 JSON = typer.Option(False, "--json", help="Print JSON.")
 UNIT = typer.Option("", "--unit", help="Unit of the dose levels, e.g. kBq/kg.")
 
@@ -69,6 +77,8 @@ def build_design(
     n_earlystop: int,
     extrasafe: bool,
     deescalation: bool,
+    *,
+    confirm_top: bool = True,
 ) -> DoseFindingDesign:
     """The design named by ``--design`` with the options of the command line."""
     return create_design(
@@ -81,6 +91,7 @@ def build_design(
         n_earlystop=n_earlystop,
         extrasafe=extrasafe,
         deescalation=deescalation,
+        confirm_top=confirm_top,
     )
 
 
@@ -89,3 +100,15 @@ def missing_target() -> float:
     raise ParameterError(
         "the design needs a target DLT probability", field="--target", hint="e.g. --target 0.25"
     )
+
+
+def check_max_n(value: int) -> int:
+    """Refuse a ``--max-n`` outside 1..MAX_SAMPLE_SIZE before any work starts."""
+    if not 1 <= value <= MAX_SAMPLE_SIZE:
+        raise ParameterError(
+            f"{value} is outside 1..{MAX_SAMPLE_SIZE}",
+            field="--max-n",
+            hint=f"give at most {MAX_SAMPLE_SIZE} patients: phase I dose-finding trials treat "
+            "tens of patients, and the tables grow with the square of it",
+        )
+    return value

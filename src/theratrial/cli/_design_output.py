@@ -52,6 +52,17 @@ def decision_json(decision: Decision, data: DoseData, start: float, unit: str) -
             for e in decision.estimates
         ],
         "reason": decision.reason,
+        "missing": [
+            {
+                "kind": m.kind,
+                "level": m.level,
+                "patients": m.patients,
+                "patient_id": m.patient_id,
+                "window_ends": m.window_ends,
+                "description": m.description,
+            }
+            for m in decision.missing
+        ],
         "units": {"levels": unit or None, "n": "patients", "dlt": "patients with a DLT"},
     }
 
@@ -96,6 +107,12 @@ def print_next(out: dict[str, Any]) -> None:
         f"[bold]{out['decision']}[/]{where}{mtd}"
     )
     console.print(out["reason"])
+    for item in out.get("missing") or []:
+        console.print(f"missing: {item['description']}")
+    for note in out.get("notes") or []:
+        console.print(f"note: {note}")
+    if out.get("convention"):
+        console.print(f"convention: 3+3: {out['convention']}")
     table = Table()
     for col in ("level", "n", "DLT", "observed", "estimate", "Pr(p>target)", "eliminated"):
         table.add_column(col, justify="right")
@@ -144,7 +161,9 @@ def simulation_json(oc: OperatingCharacteristics, unit: str, plot: Path | None) 
     }
 
 
-def print_simulation(oc: OperatingCharacteristics, written: Path | None) -> None:
+def print_simulation(
+    oc: OperatingCharacteristics, written: Path | None, *, convention: str | None = None
+) -> None:
     """The operating characteristics as a table, one row per dose level."""
     table = Table(
         title=f"{oc.design}: {oc.n_trials} trials, seed {oc.seed}, max N {oc.max_n}, "
@@ -165,6 +184,8 @@ def print_simulation(oc: OperatingCharacteristics, written: Path | None) -> None
         f"stopped without MTD: {oc.stop_pct:.1f} %; mean N {oc.n_mean:.1f}; "
         f"mean DLTs {oc.dlt_mean:.2f}" + (f"; plot: {written}" if written else "")
     )
+    if convention:
+        console.print(f"convention: 3+3: {convention}")
 
 
 def print_decision_grid(table: DecisionTable) -> None:
@@ -177,3 +198,5 @@ def print_decision_grid(table: DecisionTable) -> None:
     for r in table.rows:
         grid.add_row(str(r.n), *r.decisions, *([""] * (width - len(r.decisions))))
     console.print(grid)
+    if table.note:
+        console.print(f"note: {table.note}")

@@ -13,6 +13,7 @@ import typer
 
 from theratrial.cli._common import handle_errors, print_json
 from theratrial.cli._design_options import (
+    CONFIRM_TOP,
     CUTOFF_ELI,
     DEESCALATION,
     DESIGN,
@@ -25,6 +26,7 @@ from theratrial.cli._design_options import (
     TARGET,
     UNIT,
     build_design,
+    check_max_n,
     missing_target,
     parse_floats,
 )
@@ -38,14 +40,17 @@ from theratrial.cli._design_output import (
 )
 from theratrial.cli._progress import progress_callback
 from theratrial.design import (
+    MAX_TRIALS,
     Boin,
     Crm,
     DoseData,
     DoseFindingDesign,
     I3plus3,
     Mtpi2,
+    check_seed,
+    decide_when_complete,
     decision_table,
-    read_dose_data,
+    read_dose_file,
     simulate,
 )
 from theratrial.errors import ParameterError
@@ -66,7 +71,9 @@ design_app = typer.Typer(
 def boundaries_command(
     design: str = DESIGN,
     target: float | None = TARGET,
-    max_n: int = typer.Option(30, "--max-n", help="Tabulate n = 1..max-n patients at a level."),
+    max_n: int = typer.Option(
+        30, "--max-n", help="Tabulate n = 1..max-n patients at a level (at most 1000)."
+    ),
     p_saf: float | None = typer.Option(None, "--p-saf", help="BOIN phi1 (default 0.6 target)."),
     p_tox: float | None = typer.Option(None, "--p-tox", help="BOIN phi2 (default 1.4 target)."),
     skeleton: str | None = SKELETON,
@@ -82,6 +89,7 @@ def boundaries_command(
     "boundaries": [{"n", "escalate_if_dlt_le", "deescalate_if_dlt_ge", "eliminate_if_dlt_ge"}]}.
     """
     with handle_errors():
+        check_max_n(max_n)
         if design.strip().lower() == "boin":
             built: DoseFindingDesign = Boin(
                 target if target is not None else missing_target(),
@@ -147,29 +155,47 @@ def _ei_index(design: Mtpi2) -> int:
 def table_command(
     design: str = DESIGN,
     target: float | None = TARGET,
-    max_n: int = typer.Option(12, "--max-n", help="Rows n = 1..max-n."),
+    max_n: int = typer.Option(12, "--max-n", help="Rows n = 1..max-n (at most 1000)."),
+    skeleton: str | None = SKELETON,
+    level: int = typer.Option(
+        1, "--level", help="CRM: the level (1..L) all n patients were treated at."
+    ),
     epsilon1: float = EPSILON1,
     epsilon2: float = EPSILON2,
     cutoff_eli: float = CUTOFF_ELI,
     deescalation: bool = DEESCALATION,
+    confirm_top: bool = CONFIRM_TOP,
     as_json: bool = JSON,
 ) -> None:
     """The full dose-decision grid (E, S, D, DU for every n and DLT count).
 
-    JSON: {"design", "target", "max_n", "codes": {...}, "rows": [{"n", "decisions": [...],
-    "escalate_if_dlt_le", "deescalate_if_dlt_ge", "eliminate_if_dlt_ge"}]}.
+    The CRM grid assumes every patient was treated at --level (default the lowest) and
+    nobody elsewhere. JSON: {"design", "target", "max_n", "note", "codes": {...},
+    "rows": [{"n", "decisions": [...], "escalate_if_dlt_le", "deescalate_if_dlt_ge",
+    "eliminate_if_dlt_ge"}]}.
     """
     with handle_errors():
+        check_max_n(max_n)
         built = build_design(
-            design, target, None, epsilon1, epsilon2, cutoff_eli, 100, False, deescalation
+            design,
+            target,
+            skeleton,
+            epsilon1,
+            epsilon2,
+            cutoff_eli,
+            100,
+            False,
+            deescalation,
+            confirm_top=confirm_top,
         )
-        table = decision_table(built, max_n=max_n)
+        table = decision_table(built, max_n=max_n, level=level - 1)
         if as_json:
             print_json(
                 {
                     "design": table.design,
                     "target": table.target,
                     "max_n": max_n,
+                    "note": table.note or None,
                     "codes": {
                         "E": "escalate",
                         "S": "stay",
@@ -193,7 +219,13 @@ def next_command(
     current: float | None = typer.Option(None, "--current", help="Level treated now."),
     max_n: int | None = typer.Option(None, "--max-n", help="Maximum sample size."),
     last_cohort: str | None = typer.Option(
-        None, "--last-cohort", help="CRM coherence: 'n,dlt' of the most recent cohort."
+        None,
+        "--last-cohort",
+        help="'n,dlt' of the most recent cohort at the current level: fewer than "
+        "--cohort-size patients means wait; the CRM also uses it for coherence.",
+    ),
+    cohort_size: int = typer.Option(
+        3, "--cohort-size", help="Patients per cohort: a decision waits for a complete cohort."
     ),
     skeleton: str | None = SKELETON,
     epsilon1: float = EPSILON1,
@@ -202,18 +234,23 @@ def next_command(
     n_earlystop: int = N_EARLYSTOP,
     extrasafe: bool = EXTRASAFE,
     deescalation: bool = DEESCALATION,
+    confirm_top: bool = CONFIRM_TOP,
     unit: str = UNIT,
     as_json: bool = JSON,
 ) -> None:
     """What to do with the next cohort, given the DLT data per level.
 
     Without --current the level treated now is inferred: the start level if nobody was
-    treated, else the treated level farthest from the start level.
+    treated, else the treated level farthest from the start level. A decision needs a
+    complete cohort: with fewer than --cohort-size patients in the last cohort (from
+    --last-cohort, else the patients at the current level) the answer is "wait", with the
+    patients still to enrol under "missing". Levels on several rows are added and said so.
 
     JSON: {"design", "target", "levels", "start_level", "current_level",
     "current_level_inferred", "decision", "next_level", "mtd", "eliminated_levels",
     "boundaries", "estimates": [{"level", "n", "dlt", "observed_rate", "estimated_rate",
-    "p_overdose", "eliminated"}], "reason"}.
+    "p_overdose", "eliminated"}], "reason", "missing": [{"kind", "level", "patients",
+    "patient_id", "window_ends", "description"}], "notes", "convention"}.
     """
     with handle_errors():
         built = build_design(
@@ -226,35 +263,54 @@ def next_command(
             n_earlystop,
             extrasafe,
             deescalation,
+            confirm_top=confirm_top,
         )
         if max_n is not None and max_n < 1:
             raise ParameterError(
                 f"{max_n} is below the minimum 1", field="--max-n", hint="give a whole number >= 1"
             )
-        level_values = None if levels is None else parse_floats(levels, "--levels")
-        data = read_dose_data(data_file, levels=level_values)
-        start_level = data.levels[0] if start is None else data.levels[data.index_of(start)]
-        if isinstance(built, Crm):
-            last = None
-            if last_cohort is not None:
-                parts = parse_floats(last_cohort, "--last-cohort")
-                if (
-                    len(parts) != 2
-                    or not all(v >= 0 and v.is_integer() for v in parts)
-                    or parts[1] > parts[0]
-                ):
-                    raise ParameterError(
-                        f"{last_cohort!r} is not 'n,dlt' (whole numbers, dlt <= n)",
-                        field="--last-cohort",
-                        hint="e.g. 3,1",
-                    )
-                last = (int(parts[0]), int(parts[1]))
-            decision = built.decide(
-                data, current=current, start=start_level, max_n=max_n, last_cohort=last
+        if cohort_size < 1:
+            raise ParameterError(
+                f"{cohort_size} is below the minimum 1",
+                field="--cohort-size",
+                hint="give the protocol's cohort size, e.g. 3",
             )
-        else:
-            decision = built.decide(data, current=current, start=start_level, max_n=max_n)
+        level_values = None if levels is None else parse_floats(levels, "--levels")
+        dose_file = read_dose_file(data_file, levels=level_values)
+        data = dose_file.data
+        start_level = data.levels[0] if start is None else data.levels[data.index_of(start)]
+        last = None
+        if last_cohort is not None:
+            parts = parse_floats(last_cohort, "--last-cohort")
+            if (
+                len(parts) != 2
+                or not all(v >= 0 and v.is_integer() for v in parts)
+                or parts[1] > parts[0]
+            ):
+                raise ParameterError(
+                    f"{last_cohort!r} is not 'n,dlt' (whole numbers, dlt <= n)",
+                    field="--last-cohort",
+                    hint="e.g. 3,1",
+                )
+            last = (int(parts[0]), int(parts[1]))
+        try:
+            decision = decide_when_complete(
+                built,
+                data,
+                cohort_size=cohort_size,
+                current=current,
+                start=start_level,
+                max_n=max_n,
+                last_cohort=last,
+            )
+        except ParameterError as exc:
+            options = {"last_cohort": "--last-cohort", "cohort_size": "--cohort-size"}
+            if exc.field in options:
+                raise ParameterError(exc.message, field=options[exc.field], hint=exc.hint) from None
+            raise
         out = decision_json(decision, data, start_level, unit)
+        out["notes"] = list(dose_file.notes)
+        out["convention"] = getattr(built, "convention", None)
         if as_json:
             print_json(out)
             return
@@ -269,9 +325,13 @@ def simulate_command(
     levels: str | None = typer.Option(None, "--levels", help="Dose levels (default 1..L)."),
     start: float | None = typer.Option(None, "--start", help="Start level (default lowest)."),
     cohort_size: int = typer.Option(3, "--cohort-size", help="Patients per cohort."),
-    max_n: int = typer.Option(30, "--max-n", help="Maximum sample size."),
-    n_trials: int = typer.Option(10_000, "--n-trials", help="Number of simulated trials."),
-    seed: int = typer.Option(1, "--seed", help="Random seed (same seed, same numbers)."),
+    max_n: int = typer.Option(30, "--max-n", help="Maximum sample size (at most 1000)."),
+    n_trials: int = typer.Option(
+        10_000, "--n-trials", help=f"Number of simulated trials (1..{MAX_TRIALS:,})."
+    ),
+    seed: int = typer.Option(
+        1, "--seed", help="Random seed 0..4294967295 (same seed, same numbers)."
+    ),
     skeleton: str | None = SKELETON,
     epsilon1: float = EPSILON1,
     epsilon2: float = EPSILON2,
@@ -279,16 +339,26 @@ def simulate_command(
     n_earlystop: int = N_EARLYSTOP,
     extrasafe: bool = EXTRASAFE,
     deescalation: bool = DEESCALATION,
+    confirm_top: bool = CONFIRM_TOP,
     plot: Path | None = typer.Option(None, "--plot", help="Write the selection/allocation PNG."),
     unit: str = UNIT,
     as_json: bool = JSON,
 ) -> None:
-    """Operating characteristics by simulation (vectorised, seeded).
+    """Operating characteristics by simulation (vectorised, seeded, in bounded memory).
 
     JSON: {"selection_pct": [...], "n_treated_mean": [...], "dlt_mean_per_level": [...],
-    "n_mean", "dlt_mean", "stop_pct", plus the scenario settings}.
+    "n_mean", "dlt_mean", "stop_pct", "convention", plus the scenario settings}.
     """
     with handle_errors():
+        check_seed(seed, field="--seed")
+        if n_trials > MAX_TRIALS:
+            raise ParameterError(
+                f"{n_trials} trials is more than the {MAX_TRIALS:,} one simulation runs",
+                field="--n-trials",
+                hint=f"use at most {MAX_TRIALS:,}: the Monte-Carlo error is then below "
+                "0.02 percentage points",
+            )
+        check_max_n(max_n)
         built = build_design(
             design,
             target,
@@ -299,6 +369,7 @@ def simulate_command(
             n_earlystop,
             extrasafe,
             deescalation,
+            confirm_top=confirm_top,
         )
         p = parse_floats(truth, "--truth")
         level_values = None if levels is None else parse_floats(levels, "--levels")
@@ -327,11 +398,13 @@ def simulate_command(
             from theratrial.report.design_plots import save_operating_characteristics_plot
 
             written = save_operating_characteristics_plot(oc, plot, level_unit=unit)
+        convention = getattr(built, "convention", None)
         out = simulation_json(oc, unit, written)
+        out["convention"] = convention
         if as_json:
             print_json(out)
             return
-        print_simulation(oc, written)
+        print_simulation(oc, written, convention=convention)
 
 
 def register(app: typer.Typer) -> None:

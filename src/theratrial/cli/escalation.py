@@ -2,7 +2,13 @@
 
 Escalation reads the protocol's escalation cohorts, their dose levels and start level, and
 the DLT records stored for the trial, and asks the chosen design for one decision per
-cohort: each cohort is escalated independently, as NCT06732505 requires.
+cohort: each cohort is escalated independently, as NCT06732505 requires. A decision needs
+a complete cohort (the protocol's ``cohort_size``) whose DLT windows (``dlt_window_days``)
+have ended on the as-of date; until then the answer is ``wait``, with what is missing.
+
+One observation per patient and cycle: ``dlt add`` and ``dlt import`` refuse a repeated or
+contradicting one (in the file, or against the store) unless ``--correct --reason TEXT``
+replaces the stored observation, keeping the previous values and the reason.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from theratrial.errors import InputError, TableError
 from theratrial.protocol import find_protocol
 from theratrial.protocol.schema import Protocol
 from theratrial.store import connect, register_protocol, session_scope
-from theratrial.store.clinical import add_dlt, dlt_rows
+from theratrial.store.clinical import add_dlts, dlt_rows
 
 __all__ = ["register"]
 
@@ -40,19 +46,30 @@ def _level_values(protocol: Protocol) -> dict[str, float]:
     }
 
 
-def _check_ids(protocol: Protocol, cohort: str, level: str, *, where: str) -> None:
-    cohorts = [c.id for c in protocol.cohorts if c.phase == "escalation"] or [
-        c.id for c in protocol.cohorts
-    ]
+def _check_ids(
+    protocol: Protocol,
+    cohort: str,
+    level: str,
+    *,
+    where: str,
+    known: tuple[list[str], list[str]] | None = None,
+) -> None:
+    cohorts, levels = known or _known_ids(protocol)
     if cohort not in cohorts:
         raise TableError(
             f"unknown cohort {cohort!r}", field=f"{where}cohort", hint=f"use one of {cohorts}"
         )
-    levels = list(_level_values(protocol))
     if level not in levels:
         raise TableError(
             f"unknown dose level {level!r}", field=f"{where}dose_level", hint=f"use one of {levels}"
         )
+
+
+def _known_ids(protocol: Protocol) -> tuple[list[str], list[str]]:
+    cohorts = [c.id for c in protocol.cohorts if c.phase == "escalation"] or [
+        c.id for c in protocol.cohorts
+    ]
+    return cohorts, list(_level_values(protocol))
 
 
 def _validate_record(values: dict[str, Any], level_value: float) -> None:
@@ -69,6 +86,7 @@ def _validate_record(values: dict[str, Any], level_value: float) -> None:
         event=values["event"],
         grade=values["grade"],
         onset_date=values["onset_date"],
+        administered_date=values.get("administered_date"),
         is_dlt=values["dlt"],
         within_dlt_window=values["within_dlt_window"],
     )
@@ -90,13 +108,22 @@ def add_command(
     outside_window: bool = typer.Option(
         False, "--outside-window", help="The event fell outside the DLT window."
     ),
+    administered: str | None = typer.Option(
+        None, "--administered", help="Date of this cycle's administration, YYYY-MM-DD."
+    ),
+    correct: bool = typer.Option(
+        False, "--correct", help="Replace the stored observation of this patient and cycle."
+    ),
+    reason: str | None = typer.Option(None, "--reason", help="Why (required with --correct)."),
     db: str | None = DB_OPTION,
 ) -> None:
-    """Record one DLT-evaluable observation."""
+    """Record one DLT-evaluable observation (one per patient and cycle)."""
     with handle_errors():
         protocol = find_protocol(trial)
         _check_ids(protocol, cohort, level, where="--")
+        _check_correction(correct, reason)
         onset_date = _date(onset, field="--onset") if onset else None
+        administered_date = _date(administered, field="--administered") if administered else None
         values: dict[str, Any] = {
             "patient_id": patient.strip(),
             "cohort_id": cohort,
@@ -106,19 +133,49 @@ def add_command(
             "event": event.strip() if event and event.strip() else None,
             "grade": grade,
             "onset_date": onset_date,
+            "administered_date": administered_date,
             "within_dlt_window": not outside_window,
+        }
+        options = {
+            "patient_id": "--patient",
+            "onset_date": "--onset",
+            "patient_id/cycle": "--patient/--cycle",
+            "reason": "--reason",
         }
         try:
             _validate_record(values, _level_values(protocol)[level])
+            with session_scope(connect(db)) as session:
+                register_protocol(session, protocol)
+                done = add_dlts(
+                    session,
+                    trial_id=protocol.id,
+                    records=[{**values, "line": None}],
+                    correct=correct,
+                    reason=reason,
+                )
         except InputError as exc:
-            options = {"patient_id": "--patient", "onset_date": "--onset"}
             field = options.get(exc.field or "", f"--{exc.field}")
             raise InputError(exc.message, field=field, hint=exc.hint) from None
-        with session_scope(connect(db)) as session:
-            register_protocol(session, protocol)
-            add_dlt(session, trial_id=protocol.id, **values)
+        verb = "corrected" if done.corrected else "unchanged" if done.unchanged else "recorded"
         console.print(
-            f"recorded {'a DLT' if dlt else 'no DLT'}: cycle {cycle}, {level}, cohort {cohort}"
+            f"{verb} {'a DLT' if dlt else 'no DLT'}: patient {values['patient_id']}, "
+            f"cycle {cycle}, {level}, cohort {cohort}"
+            + (f" (reason: {reason})" if done.corrected else "")
+        )
+
+
+def _check_correction(correct: bool, reason: str | None) -> None:
+    if correct and not (reason and reason.strip()):
+        raise InputError(
+            "--correct needs a reason",
+            field="--reason",
+            hint="say why the stored observation is corrected, e.g. --reason 'CRF query 12'",
+        )
+    if reason is not None and not correct:
+        raise InputError(
+            "--reason without --correct",
+            field="--correct",
+            hint="add --correct to replace a stored observation, or drop --reason",
         )
 
 
@@ -140,73 +197,129 @@ def import_command(
     file: Path = typer.Argument(
         ...,
         help="CSV with patient_id,cohort,cycle,dose_level,dlt "
-        "[,event,grade,onset_date,within_dlt_window].",
+        "[,event,grade,onset_date,administered_date,within_dlt_window].",
     ),
     trial: str = typer.Option(..., "--trial", help="Trial id."),
+    correct: bool = typer.Option(
+        False, "--correct", help="Rows replace the stored observations of their patient and cycle."
+    ),
+    reason: str | None = typer.Option(None, "--reason", help="Why (required with --correct)."),
     db: str | None = DB_OPTION,
 ) -> None:
-    """Import DLT observations from a CSV file in one transaction (all rows or none)."""
+    """Import DLT observations from a CSV file in one transaction (all rows or none).
+
+    One row per patient and cycle: a repeated or contradicting row, or a row for a patient
+    and cycle already stored, is refused with both rows named, unless --correct --reason.
+    """
     with handle_errors():
         protocol = find_protocol(trial)
-        with file.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            required = {"patient_id", "cohort", "cycle", "dose_level", "dlt"}
-            missing = required - set(reader.fieldnames or [])
-            if missing:
-                raise TableError(
-                    f"missing columns {sorted(missing)}",
-                    file=file,
-                    line=1,
-                    hint="the header needs patient_id,cohort,cycle,dose_level,dlt",
+        _check_correction(correct, reason)
+        parsed = _read_dlt_csv(file, protocol)
+        try:
+            with session_scope(connect(db)) as session:
+                register_protocol(session, protocol)
+                done = add_dlts(
+                    session, trial_id=protocol.id, records=parsed, correct=correct, reason=reason
                 )
-            rows = list(reader)
-        parsed: list[dict[str, Any]] = []
-        levels = _level_values(protocol)
-        for i, row in enumerate(rows, start=2):
-            try:
-                _check_ids(protocol, row["cohort"], row["dose_level"], where="")
-            except InputError as exc:
-                raise TableError(
-                    exc.message, file=file, line=i, field=exc.field, hint=exc.hint
-                ) from None
-            flag = row["dlt"].strip().lower()
-            if flag not in _TRUE | _FALSE:
-                raise TableError(
-                    f"dlt must be yes/no, got {row['dlt']!r}", file=file, line=i, field="dlt"
-                )
-            try:
-                cycle = int(row["cycle"])
-                grade = int(row["grade"]) if row.get("grade") else None
-            except ValueError:
-                raise TableError(
-                    "cycle and grade must be whole numbers", file=file, line=i, field="cycle/grade"
-                ) from None
-            window = (row.get("within_dlt_window") or "true").strip().lower() not in _FALSE - {""}
-            values = {
-                "patient_id": (row["patient_id"] or "").strip(),
-                "cohort_id": row["cohort"],
-                "cycle": cycle,
-                "dose_level": row["dose_level"],
-                "dlt": flag in _TRUE,
-                "event": (row.get("event") or "").strip() or None,
-                "grade": grade,
-                "within_dlt_window": window,
-                "onset_date": _date(row["onset_date"], field="onset_date", row=i)
-                if row.get("onset_date")
-                else None,
-            }
-            try:
-                _validate_record(values, levels[row["dose_level"]])
-            except InputError as exc:
-                raise TableError(
-                    exc.message, file=file, line=i, field=exc.field, hint=exc.hint
-                ) from None
-            parsed.append(values)
-        with session_scope(connect(db)) as session:
-            register_protocol(session, protocol)
-            for values in parsed:
-                add_dlt(session, trial_id=protocol.id, **values)
-        console.print(f"imported {len(parsed)} DLT observations for {protocol.id}")
+        except InputError as exc:
+            if exc.file is not None or exc.line is None:
+                raise
+            raise TableError(
+                exc.message, file=file, line=exc.line, field=exc.field, hint=exc.hint
+            ) from None
+        extra = []
+        if done.corrected:
+            extra.append(f"corrected {done.corrected} stored (reason: {reason})")
+        if done.unchanged:
+            extra.append(f"{done.unchanged} already stored as given")
+        console.print(
+            f"imported {done.inserted} DLT observations for {protocol.id}"
+            + (f"; {'; '.join(extra)}" if extra else "")
+        )
+
+
+def _read_dlt_csv(file: Path, protocol: Protocol) -> list[dict[str, Any]]:
+    """Parse and check every row (file and row named on error); nothing is stored here."""
+    with file.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        required = {"patient_id", "cohort", "cycle", "dose_level", "dlt"}
+        missing = required - set(reader.fieldnames or [])
+        if missing:
+            raise TableError(
+                f"missing columns {sorted(missing)}",
+                file=file,
+                line=1,
+                hint="the header needs patient_id,cohort,cycle,dose_level,dlt",
+            )
+        rows = list(reader)
+    parsed: list[dict[str, Any]] = []
+    levels = _level_values(protocol)
+    known = _known_ids(protocol)
+    for i, row in enumerate(rows, start=2):
+        try:
+            _check_ids(protocol, row["cohort"], row["dose_level"], where="", known=known)
+        except InputError as exc:
+            raise TableError(
+                exc.message, file=file, line=i, field=exc.field, hint=exc.hint
+            ) from None
+        flag = (row["dlt"] or "").strip().lower()
+        if flag not in _TRUE | _FALSE:
+            raise TableError(
+                f"dlt must be yes/no, got {row['dlt']!r}", file=file, line=i, field="dlt"
+            )
+        try:
+            cycle = int(row["cycle"])
+            grade = int(row["grade"]) if row.get("grade") else None
+        except ValueError:
+            raise TableError(
+                "cycle and grade must be whole numbers", file=file, line=i, field="cycle/grade"
+            ) from None
+        window = (row.get("within_dlt_window") or "true").strip().lower() not in _FALSE - {""}
+        values: dict[str, Any] = {
+            "patient_id": (row["patient_id"] or "").strip(),
+            "cohort_id": row["cohort"],
+            "cycle": cycle,
+            "dose_level": row["dose_level"],
+            "dlt": flag in _TRUE,
+            "event": (row.get("event") or "").strip() or None,
+            "grade": grade,
+            "within_dlt_window": window,
+            "onset_date": _date(row["onset_date"], field="onset_date", row=i)
+            if row.get("onset_date")
+            else None,
+            "administered_date": _date(row["administered_date"], field="administered_date", row=i)
+            if row.get("administered_date")
+            else None,
+            "line": i,
+        }
+        try:
+            _validate_record(values, levels[row["dose_level"]])
+        except InputError as exc:
+            raise TableError(
+                exc.message, file=file, line=i, field=exc.field, hint=exc.hint
+            ) from None
+        parsed.append(values)
+    return parsed
+
+
+def _plans(protocol: Protocol, values: dict[str, float]) -> list[CohortPlan]:
+    cohorts = [c for c in protocol.cohorts if c.phase == "escalation"]
+    if not cohorts:
+        raise InputError(f"trial {protocol.id} has no escalation cohorts", field="trial")
+    dosing = protocol.dosing
+    if dosing is None or dosing.cohort_size is None:
+        raise InputError(
+            f"trial {protocol.id} states no cohort size for dose escalation",
+            field="dosing.cohort_size",
+            hint="add dosing.cohort_size (and dosing.dlt_window_days) to the protocol",
+        )
+    start_id = dosing.start_level
+    plans = []
+    for c in cohorts:
+        levels = sorted(values[lv] for lv in (c.dose_levels or list(values)))
+        start = values[start_id] if start_id in values else levels[0]
+        plans.append(CohortPlan(c.id, tuple(levels), start, cohort_size=dosing.cohort_size))
+    return plans
 
 
 def escalation_command(
@@ -214,22 +327,25 @@ def escalation_command(
     design: str = typer.Option("boin", "--design", help="boin, crm, mtpi2, i3+3 or 3+3."),
     target: float = typer.Option(0.25, "--target", help="Target DLT probability."),
     skeleton: str | None = typer.Option(None, "--skeleton", help="CRM skeleton, comma-separated."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Date of the decision, YYYY-MM-DD (default today)."
+    ),
     db: str | None = DB_OPTION,
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Next-cohort decision for every escalation cohort of a trial, from the stored DLT records."""
+    """Next-cohort decision for every escalation cohort of a trial, from the stored DLT records.
+
+    A decision needs a complete cohort (the protocol's dosing.cohort_size) whose DLT
+    windows (dosing.dlt_window_days after each administration) have ended on --as-of;
+    until then it is "wait", with "missing": the patients still to enrol and the patients
+    whose window is still open, with its last day. A record without an administration
+    date is taken as followed through its window.
+    """
     with handle_errors():
         protocol = find_protocol(trial)
         values = _level_values(protocol)
-        cohorts = [c for c in protocol.cohorts if c.phase == "escalation"]
-        if not cohorts:
-            raise InputError(f"trial {protocol.id} has no escalation cohorts", field="trial")
-        start_id = protocol.dosing.start_level if protocol.dosing else None
-        plans = []
-        for c in cohorts:
-            levels = sorted(values[lv] for lv in (c.dose_levels or list(values)))
-            start = values[start_id] if start_id in values else levels[0]
-            plans.append(CohortPlan(c.id, tuple(levels), start))
+        plans = _plans(protocol, values)
+        today = _date(as_of, field="--as-of") if as_of else dt.date.today()
         with session_scope(connect(db)) as session:
             register_protocol(session, protocol)
             stored = dlt_rows(session, trial_id=protocol.id)
@@ -243,13 +359,15 @@ def escalation_command(
                     event=row.event,
                     grade=row.grade,
                     onset_date=row.onset_date,
+                    administered_date=row.administered_date,
                     is_dlt=row.dlt,
                     within_dlt_window=row.within_dlt_window,
                 )
             )
         skel = _floats(skeleton, "--skeleton") if skeleton else None
         chosen = create_design(design, target=target, skeleton=skel)
-        decisions = decide_per_cohort(chosen, plans, records)
+        window = protocol.dosing.dlt_window_days if protocol.dosing else None
+        decisions = decide_per_cohort(chosen, plans, records, dlt_window_days=window, as_of=today)
         unit = "kBq/kg" if protocol.dosing and protocol.dosing.rule == "per_weight" else "GBq"
         by_value = {v: k for k, v in values.items()}
         payload = []
@@ -264,22 +382,49 @@ def escalation_command(
             )
             payload.append(item)
         if json_out:
-            print_json({"trial_id": protocol.id, "cohorts": payload})
-            return
-        table = Table(
-            title=f"{protocol.id}: next cohort per escalation cohort ({design}, target {target:g})"
-        )
-        for col in ("cohort", "treated (n/DLT per level)", "decision", "next level", "reason"):
-            table.add_column(col, overflow="fold")
-        for item in payload:
-            counts = ", ".join(f"{e['level']:g}: {e['n']}/{e['dlt']}" for e in item["estimates"])
-            nxt = (
-                "-"
-                if item["next_level"] is None
-                else f"{item['next_level']:g} {unit} ({item['next_level_id']})"
+            print_json(
+                {
+                    "trial_id": protocol.id,
+                    "as_of": today,
+                    "cohort_size": plans[0].cohort_size,
+                    "dlt_window_days": window,
+                    "cohorts": payload,
+                }
             )
-            table.add_row(item["cohort"], counts, item["decision"], nxt, item["reason"])
+            return
+        _print_escalation(protocol.id, design, target, today, unit, payload)
+
+
+def _print_escalation(
+    trial_id: str,
+    design: str,
+    target: float,
+    today: dt.date,
+    unit: str,
+    payload: list[dict[str, Any]],
+) -> None:
+    """One block per cohort, each line short enough for 80 columns; numbers never cut."""
+    console.print(
+        f"[bold]{trial_id}[/]: next cohort per escalation cohort ({design}, target {target:g}, "
+        f"as of {today})",
+        soft_wrap=False,
+    )
+    for item in payload:
+        nxt = (
+            "-"
+            if item["next_level"] is None
+            else f"{item['next_level']:g} {unit} ({item['next_level_id']})"
+        )
+        console.print(f"\n[bold]{item['cohort']}[/]: [bold]{item['decision']}[/]; next level {nxt}")
+        table = Table(show_edge=False, pad_edge=False)
+        for col in (f"level ({unit})", "treated", "DLT"):
+            table.add_column(col, justify="right", no_wrap=True)
+        for e in item["estimates"]:
+            table.add_row(f"{e['level']:g}", str(e["n"]), str(e["dlt"]))
         console.print(table)
+        console.print(f"reason: {item['reason']}")
+        for m in item["missing"]:
+            console.print(f"missing: {m['description']}")
 
 
 def register(app: typer.Typer) -> None:

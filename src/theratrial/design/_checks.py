@@ -9,11 +9,33 @@ from collections.abc import Sequence
 from theratrial.errors import ParameterError
 
 __all__ = [
+    "MAX_SAMPLE_SIZE",
     "check_count",
     "check_probability",
     "check_probability_vector",
+    "check_sample_size",
     "check_target",
 ]
+
+MAX_SAMPLE_SIZE = 1000
+"""Most patients in one dose-finding trial that the tables and simulations accept.
+
+Phase I dose-finding trials treat tens of patients (BOIN and the CRM are studied up to
+N = 60-100); decision tables grow with N^2 and simulations with N, so larger values only
+hang the command."""
+
+
+def check_sample_size(value: int, *, field: str, minimum: int = 1) -> int:
+    """Return ``value`` if it is a whole number in ``minimum..MAX_SAMPLE_SIZE``, else raise."""
+    value = check_count(value, field=field, minimum=minimum)
+    if value > MAX_SAMPLE_SIZE:
+        raise ParameterError(
+            f"{value} patients is more than the {MAX_SAMPLE_SIZE} a dose-finding trial "
+            "table or simulation accepts",
+            field=field,
+            hint=f"give at most {MAX_SAMPLE_SIZE}: phase I trials treat tens of patients",
+        )
+    return value
 
 
 def check_target(target: float, *, field: str = "target") -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +32,7 @@ from theratrial.design.isotonic import select_isotonic_rows
 from theratrial.design.threeplusthree import ThreePlusThree
 
 __all__ = [
+    "RandomSource",
     "RawTrials",
     "run_crm",
     "run_interval",
@@ -40,6 +42,14 @@ __all__ = [
 
 Progress = Callable[[int, int], None] | None
 _CHUNK = 4096
+
+
+class RandomSource(Protocol):
+    """What the engines draw from: a :class:`numpy.random.Generator` or a block source."""
+
+    def random(self, size: tuple[int, int]) -> NDArray[np.float64]:
+        """Uniform numbers in [0, 1) of shape ``size``."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +62,7 @@ class RawTrials:
 
 
 def _treat(
-    rng: np.random.Generator,
+    rng: RandomSource,
     truth: NDArray[np.float64],
     n: NDArray[np.int64],
     y: NDArray[np.int64],
@@ -82,7 +92,7 @@ def run_interval(
     max_n: int,
     start: int,
     n_trials: int,
-    rng: np.random.Generator,
+    rng: RandomSource,
     progress: Progress = None,
 ) -> RawTrials:
     """Simulate BOIN, mTPI-2 or i3+3 trials (conduct rules of ``_interval``)."""
@@ -177,7 +187,7 @@ def run_threeplusthree(
     max_n: int,
     start: int,
     n_trials: int,
-    rng: np.random.Generator,
+    rng: RandomSource,
     progress: Progress = None,
 ) -> RawTrials:
     """Simulate 3+3 trials (rules of :meth:`ThreePlusThree.decide`)."""
@@ -231,7 +241,7 @@ def run_crm(
     max_n: int,
     start: int,
     n_trials: int,
-    rng: np.random.Generator,
+    rng: RandomSource,
     progress: Progress = None,
 ) -> RawTrials:
     """Simulate CRM trials (dfcrm ``crmsim`` conduct; posterior on a fixed beta grid)."""

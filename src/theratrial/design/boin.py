@@ -28,7 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from theratrial.design._checks import check_count, check_probability, check_target
+from theratrial.design._checks import (
+    check_count,
+    check_probability,
+    check_sample_size,
+    check_target,
+)
 from theratrial.design._interval import (
     DU,
     NO_BOUND,
@@ -130,7 +135,7 @@ def boin_boundaries(
             hint="choose p_saf below and p_tox above the target (defaults 0.6 and 1.4 x target)",
         )
     cutoff = check_probability(cutoff_eli, field="cutoff_eli")
-    max_n = check_count(max_n, field="max_n", minimum=1)
+    max_n = check_sample_size(max_n, field="max_n")
     lam_e, lam_d = _lambdas(phi, phi1, phi2)
     elim = elimination_bounds(phi, max_n, cutoff)
     ns = tuple(range(1, max_n + 1))

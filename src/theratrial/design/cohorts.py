@@ -13,16 +13,21 @@ designs read: a patient counts once, at the dose level of their first cycle; a p
 DLT when any adjudicated DLT falls inside the DLT window of the first ``dlt_cycles`` cycles;
 a patient who is not evaluable for DLT (left the window early for another reason) is not
 counted unless a DLT occurred.
+
+A decision needs a complete cohort whose DLT windows have ended (:mod:`.completeness`):
+:func:`open_dlt_windows` lists the treated patients still inside their window on the
+as-of date, and :func:`decide_per_cohort` answers ``wait`` until the cohort is complete.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from theratrial.design._checks import check_count
-from theratrial.design.decision import Decision, DoseFindingDesign
+from theratrial.design.completeness import decide_when_complete
+from theratrial.design.decision import Decision, DoseFindingDesign, MissingData
 from theratrial.design.dosedata import DoseData
 from theratrial.errors import InputError, PatientRecordError
 
@@ -32,6 +37,7 @@ __all__ = [
     "DltRecord",
     "current_level_from_records",
     "decide_per_cohort",
+    "open_dlt_windows",
     "split_by_cohort",
     "tally_dlt",
 ]
@@ -237,14 +243,76 @@ def split_by_cohort(
     return {k: tuple(v) for k, v in groups.items()}
 
 
+def open_dlt_windows(
+    records: Iterable[DltRecord],
+    *,
+    dlt_window_days: float,
+    as_of: date,
+    dlt_cycles: int = 1,
+) -> tuple[MissingData, ...]:
+    """Treated patients whose DLT window is still open on ``as_of`` and who had no DLT.
+
+    A window runs from the administration (day 0) to day ``dlt_window_days`` inclusive, as
+    :meth:`DltRecord.in_window` reads it; it is over on the following day. A patient with a
+    DLT inside the window is complete at once; a record without an administration date is
+    taken as the investigator's statement that the patient was followed through the window.
+
+    Examples
+    --------
+    >>> recs = [DltRecord("P01", 1, 90, administered_date=date(2026, 1, 5)),
+    ...         DltRecord("P02", 1, 90, administered_date=date(2025, 10, 1))]
+    >>> [(m.patient_id, str(m.window_ends)) for m in
+    ...  open_dlt_windows(recs, dlt_window_days=56, as_of=date(2026, 2, 1))]
+    [('P01', '2026-03-02')]
+    """
+    dlt_cycles = check_count(dlt_cycles, field="dlt_cycles", minimum=1)
+    ends: dict[str, tuple[date, float]] = {}
+    had_dlt: set[str] = set()
+    level_of: dict[str, tuple[int, float]] = {}
+    for rec in records:
+        if rec.cycle > dlt_cycles:
+            continue
+        known = level_of.get(rec.patient_id)
+        if known is None or rec.cycle < known[0]:
+            level_of[rec.patient_id] = (rec.cycle, float(rec.dose_level))
+        if rec.is_dlt and rec.in_window(dlt_window_days):
+            had_dlt.add(rec.patient_id)
+        if rec.administered_date is not None:
+            end = rec.administered_date + timedelta(days=dlt_window_days)
+            old = ends.get(rec.patient_id)
+            if old is None or end > old[0]:
+                ends[rec.patient_id] = (end, float(rec.dose_level))
+    out = []
+    for pid, (end, _) in sorted(ends.items(), key=lambda kv: (kv[1][0], kv[0])):
+        if pid in had_dlt or as_of > end:
+            continue
+        level = level_of[pid][1]
+        out.append(
+            MissingData(
+                kind="dlt_window",
+                level=level,
+                patients=1,
+                patient_id=pid,
+                window_ends=end,
+                description=f"patient {pid} at level {level:g}: DLT window open until {end}",
+            )
+        )
+    return tuple(out)
+
+
 @dataclass(frozen=True, slots=True)
 class CohortPlan:
-    """How one cohort escalates: its levels, start level and maximum sample size."""
+    """How one cohort escalates: levels, start level, maximum sample size, cohort size.
+
+    ``cohort_size`` (the protocol's) makes a decision wait for a complete cohort;
+    ``None`` decides on whatever data there are.
+    """
 
     cohort_id: str
     levels: tuple[float, ...]
     start_level: float
     max_n: int | None = None
+    cohort_size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +332,7 @@ def decide_per_cohort(
     current: Mapping[str, float] | None = None,
     dlt_window_days: float | None = None,
     dlt_cycles: int = 1,
+    as_of: date | None = None,
 ) -> dict[str, CohortDecision]:
     """One decision per cohort, each cohort escalating independently.
 
@@ -280,7 +349,14 @@ def decide_per_cohort(
         Level treated now per cohort; otherwise from the latest administration date
         (:func:`current_level_from_records`), else inferred from the counts.
     dlt_window_days, dlt_cycles
-        As :func:`tally_dlt`.
+        As :func:`tally_dlt`; with ``dlt_window_days`` the decision also waits for the
+        open DLT windows (:func:`open_dlt_windows`).
+    as_of
+        The date of the decision (default today): windows still open on it make the
+        cohort incomplete.
+
+    A cohort with a ``cohort_size`` in its plan gets ``wait`` until its last cohort is
+    complete (:func:`~theratrial.design.completeness.decide_when_complete`).
 
     Examples
     --------
@@ -291,7 +367,15 @@ def decide_per_cohort(
     >>> out = decide_per_cohort(Boin(0.25), plans, recs)
     >>> out["prior-prrt"].decision.action.value, out["prrt-naive"].decision.action.value
     ('escalate', 'stay')
+    >>> plans = [CohortPlan("prrt-naive", (90.0, 120.0), 90.0, cohort_size=3)]
+    >>> one = {"prrt-naive": [DltRecord("N1", 1, 90, administered_date=date(2026, 1, 5))]}
+    >>> d = decide_per_cohort(Boin(0.25), plans, one, dlt_window_days=56,
+    ...                       as_of=date(2026, 1, 20))["prrt-naive"].decision
+    >>> d.action.value, [m.description for m in d.missing]  # doctest: +NORMALIZE_WHITESPACE
+    ('wait', ['2 patients still to enrol in the cohort at level 90 (1 of 3 treated)',
+              'patient N1 at level 90: DLT window open until 2026-03-02'])
     """
+    today = date.today() if as_of is None else as_of
     unknown = set(records_by_cohort) - {p.cohort_id for p in plans}
     if unknown:
         raise InputError(
@@ -307,6 +391,24 @@ def decide_per_cohort(
         )
         chosen = design[plan.cohort_id] if isinstance(design, Mapping) else design
         now = (current or {}).get(plan.cohort_id, current_level_from_records(records))
-        decision = chosen.decide(data, current=now, start=plan.start_level, max_n=plan.max_n)
+        windows = (
+            ()
+            if dlt_window_days is None
+            else open_dlt_windows(
+                records, dlt_window_days=dlt_window_days, as_of=today, dlt_cycles=dlt_cycles
+            )
+        )
+        if plan.cohort_size is None and not windows:
+            decision = chosen.decide(data, current=now, start=plan.start_level, max_n=plan.max_n)
+        else:
+            decision = decide_when_complete(
+                chosen,
+                data,
+                cohort_size=plan.cohort_size or 1,
+                current=now,
+                start=plan.start_level,
+                max_n=plan.max_n,
+                open_windows=windows,
+            )
         out[plan.cohort_id] = CohortDecision(plan.cohort_id, data, decision)
     return out

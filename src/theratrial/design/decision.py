@@ -7,7 +7,8 @@ follows :class:`DoseFindingDesign`: given the accrued :class:`DoseData` and the 
 trial is treating now, :meth:`~DoseFindingDesign.decide` returns a :class:`Decision` —
 escalate, stay, de-escalate, eliminate (the current level and all above it are too toxic,
 go one level down), stop (no tolerable level; no MTD) or select the MTD — together with the
-boundaries or model estimates that produced it.
+boundaries or model estimates that produced it. A decision taken on an incomplete cohort is
+``wait`` (:class:`MissingData` lists what is missing; see :mod:`.completeness`).
 
 The current level is usually known to the trial team; when it is not given it is inferred
 (:func:`infer_current_index`): with no patient treated it is the start level, otherwise
@@ -20,6 +21,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Protocol
 
 from theratrial.design.dosedata import DoseData
@@ -29,6 +31,7 @@ __all__ = [
     "Decision",
     "DoseFindingDesign",
     "LevelEstimate",
+    "MissingData",
     "MtdSelection",
     "infer_current_index",
     "resolve_current",
@@ -44,6 +47,37 @@ class Action(enum.StrEnum):
     ELIMINATE = "eliminate"
     STOP = "stop"
     SELECT_MTD = "select_mtd"
+    WAIT = "wait"
+    """The last cohort is incomplete: enrol the missing patients or wait for DLT windows."""
+
+
+@dataclass(frozen=True, slots=True)
+class MissingData:
+    """What a decision still waits for.
+
+    Attributes
+    ----------
+    kind
+        ``"enrol"``: patients still to enrol in the cohort at ``level``;
+        ``"dlt_window"``: a treated patient whose DLT window has not ended.
+    level
+        Dose level of the cohort (protocol unit).
+    patients
+        Number of patients this item covers.
+    patient_id
+        The patient whose window is open (``"dlt_window"`` only, when known).
+    window_ends
+        Date on which that patient's DLT window ends.
+    description
+        One sentence for people.
+    """
+
+    kind: str
+    level: float
+    patients: int
+    description: str
+    patient_id: str | None = None
+    window_ends: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +156,8 @@ class Decision:
         probabilities, model estimates (JSON-ready values).
     reason
         One sentence saying why.
+    missing
+        For ``WAIT``: the patients still to enrol and the DLT windows still open.
     """
 
     design: str
@@ -138,6 +174,7 @@ class Decision:
     estimates: tuple[LevelEstimate, ...]
     evidence: Mapping[str, object] = field(default_factory=dict)
     reason: str = ""
+    missing: tuple[MissingData, ...] = ()
 
 
 class DoseFindingDesign(Protocol):

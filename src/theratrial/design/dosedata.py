@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from theratrial.design._checks import check_count
 from theratrial.errors import ParameterError, TableError
 
-__all__ = ["DoseData", "read_dose_data"]
+__all__ = ["DoseData", "DoseFile", "read_dose_data", "read_dose_file"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +157,7 @@ class DoseData:
         return DoseData(self.levels, n=tuple(new_n), dlt=tuple(new_y))
 
 
-def _read_counts(path: Path) -> dict[float, tuple[int, int]]:
+def _read_counts(path: Path) -> tuple[dict[float, tuple[int, int]], dict[float, list[int]]]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         header = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
@@ -170,6 +170,7 @@ def _read_counts(path: Path) -> dict[float, tuple[int, int]]:
                     hint="the file needs the header level,n,dlt",
                 )
         counts: dict[float, tuple[int, int]] = {}
+        lines: dict[float, list[int]] = {}
         for line, row in enumerate(reader, start=2):
             values: dict[str, float] = {}
             for column in ("level", "n", "dlt"):
@@ -201,14 +202,42 @@ def _read_counts(path: Path) -> dict[float, tuple[int, int]]:
                 )
             old = counts.get(values["level"], (0, 0))
             counts[values["level"]] = (old[0] + n, old[1] + dlt)
-    return counts
+            lines.setdefault(values["level"], []).append(line)
+    return counts, lines
+
+
+@dataclass(frozen=True, slots=True)
+class DoseFile:
+    """Per-level counts read from a file, and the levels listed on more than one row.
+
+    Attributes
+    ----------
+    data
+        The counts, rows of one level added.
+    repeated
+        ``(level, rows)`` for every level given on several rows (1-based file rows,
+        header = row 1): their counts were added, one row per cohort.
+    """
+
+    data: DoseData
+    repeated: tuple[tuple[float, tuple[int, ...]], ...] = ()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """One sentence per repeated level, for the user to check."""
+        return tuple(
+            f"level {level:g} is on rows {', '.join(map(str, rows))}: their counts were "
+            "added (one row per cohort); check that no row is a duplicate"
+            for level, rows in self.repeated
+        )
 
 
 def read_dose_data(path: str | Path, *, levels: Sequence[float] | None = None) -> DoseData:
     """Read per-level counts from a CSV file with the columns ``level,n,dlt``.
 
-    Rows of the same level are added (a file may list one row per cohort). Levels absent
-    from the file have no patients.
+    Rows of the same level are added (a file may list one row per cohort; use
+    :func:`read_dose_file` to learn which levels were repeated). Levels absent from the file
+    have no patients.
 
     Parameters
     ----------
@@ -232,8 +261,23 @@ def read_dose_data(path: str | Path, *, levels: Sequence[float] | None = None) -
     ...     read_dose_data(csv_file, levels=[60, 90, 120])
     DoseData(levels=(60.0, 90.0, 120.0), n=(0, 0, 6), dlt=(0, 0, 1))
     """
+    return read_dose_file(path, levels=levels).data
+
+
+def read_dose_file(path: str | Path, *, levels: Sequence[float] | None = None) -> DoseFile:
+    """:func:`read_dose_data`, also saying which levels were listed on several rows.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     csv_file = Path(tmp) / "DLT.csv"
+    ...     _ = csv_file.write_text("level,n,dlt\\n90,3,0\\n120,3,1\\n120,3,1\\n")
+    ...     read_dose_file(csv_file).repeated
+    ((120.0, (3, 4)),)
+    """
     path = Path(path)
-    counts = _read_counts(path)
+    counts, lines = _read_counts(path)
     if levels is None and not counts:
         raise TableError(
             "no rows", file=path, hint="add one row per dose level, or give the levels"
@@ -253,4 +297,5 @@ def read_dose_data(path: str | Path, *, levels: Sequence[float] | None = None) -
                 hint="use the dose levels of the trial (--levels)",
             ) from None
         n[i], y[i] = m, k
-    return DoseData(data.levels, n=tuple(n), dlt=tuple(y))
+    repeated = tuple((lv, tuple(rows)) for lv, rows in sorted(lines.items()) if len(rows) > 1)
+    return DoseFile(DoseData(data.levels, n=tuple(n), dlt=tuple(y)), repeated)

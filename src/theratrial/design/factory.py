@@ -64,6 +64,7 @@ def create_design(
     offset: float = 0.05,
     deescalation: bool = False,
     prior_var: float = 1.34,
+    confirm_top: bool = True,
 ) -> DoseFindingDesign:
     """Create a design by name.
 
@@ -83,6 +84,9 @@ def create_design(
         BOIN extra-safe stopping rule.
     deescalation
         3+3 with de-escalation.
+    confirm_top
+        3+3: expand a 0/3 top level to six before selecting it (``False``: select it
+        directly, as Storer 1989 and bcrm ``threep3``).
     prior_var
         CRM prior variance of beta.
 
@@ -95,7 +99,7 @@ def create_design(
     """
     kind = canonical_name(name)
     if kind == "3+3":
-        return ThreePlusThree(deescalation=deescalation)
+        return ThreePlusThree(deescalation=deescalation, confirm_top=confirm_top)
     if target is None:
         raise ParameterError(
             f"the {kind} design needs a target DLT probability",

@@ -32,6 +32,7 @@ from theratrial.design.decision import (
     Action,
     Decision,
     LevelEstimate,
+    MissingData,
     MtdSelection,
     resolve_current,
 )
@@ -88,6 +89,19 @@ class ThreePlusThree:
     def target(self) -> float | None:
         """The 3+3 has no target DLT probability."""
         return None
+
+    @property
+    def convention(self) -> str:
+        """The top-level convention in words (printed by the CLI beside every 3+3 result).
+
+        Examples
+        --------
+        >>> ThreePlusThree(confirm_top=False).convention
+        'a 0/3 top level is selected as the MTD directly (Storer 1989; bcrm threep3)'
+        """
+        if self.confirm_top:
+            return "a 0/3 top level is expanded to 6 patients before it is selected as the MTD"
+        return "a 0/3 top level is selected as the MTD directly (Storer 1989; bcrm threep3)"
 
     def _check(self, data: DoseData) -> None:
         for i, m in enumerate(data.n):
@@ -167,7 +181,9 @@ class ThreePlusThree:
         }
         elim = tuple(e.level for e in estimates if e.eliminated)
 
-        def make(action: Action, nxt: int | None, reason: str) -> Decision:
+        def make(
+            action: Action, nxt: int | None, reason: str, missing: tuple[MissingData, ...] = ()
+        ) -> Decision:
             mtd = self.select_mtd(data) if action is Action.SELECT_MTD else None
             if mtd is not None and mtd.mtd_index is None:
                 action, reason = Action.STOP, f"{reason}; {mtd.reason}"
@@ -186,6 +202,7 @@ class ThreePlusThree:
                 estimates=estimates,
                 evidence=evidence,
                 reason=reason,
+                missing=missing,
             )
 
         if max_n is not None and data.total_n >= max_n:
@@ -202,7 +219,20 @@ class ThreePlusThree:
                 )
             return make(Action.SELECT_MTD, None, f"{here}; stop")
         if m % 3 != 0:
-            return make(Action.STAY, d, f"{m} patients at {data.levels[d]:g}: complete the cohort")
+            short = 3 - m % 3
+            item = MissingData(
+                kind="enrol",
+                level=data.levels[d],
+                patients=short,
+                description=f"{short} patient{'s' if short > 1 else ''} still to enrol in the "
+                f"cohort at level {data.levels[d]:g} ({m % 3} of 3 treated)",
+            )
+            return make(
+                Action.WAIT,
+                d,
+                f"wait: {m} patients at {data.levels[d]:g}; complete the cohort of 3",
+                (item,),
+            )
         if m == 0:
             return make(Action.STAY, d, "no patient treated at the current level yet: treat here")
         if m == 3 and y == 1:

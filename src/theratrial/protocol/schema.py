@@ -55,11 +55,18 @@ class DoseLevel(_Model):
 
 
 class Dosing(_Model):
-    """How much activity each cycle gets."""
+    """How much activity each cycle gets, and how dose escalation proceeds.
+
+    ``cohort_size`` (patients per escalation cohort) and ``dlt_window_days`` (the DLT
+    observation window after each administration, days) let an escalation decision wait
+    for a complete cohort whose windows have ended.
+    """
 
     rule: Literal["fixed", "per_weight"]
     levels: list[DoseLevel] = Field(min_length=1)
     start_level: str | None = None
+    cohort_size: int | None = Field(default=None, ge=1)
+    dlt_window_days: int | None = Field(default=None, ge=1)
     note: str | None = None
 
     @model_validator(mode="after")

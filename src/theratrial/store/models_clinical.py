@@ -14,11 +14,13 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -157,9 +159,18 @@ class DoseResultRow(Base):
 
 
 class DltRow(Base):
-    """A DLT-evaluable observation: patient, cycle, dose level, and the event if any."""
+    """A DLT-evaluable observation: patient, cycle, dose level, and the event if any.
+
+    One row per patient and cycle of a trial (the repository refuses a second one). An
+    explicit correction replaces the values in place: ``correction_reason`` holds the
+    latest reason and ``corrections`` every earlier version (``{"at", "reason",
+    "previous": {...}}``, oldest first). ``administered_date`` dates the DLT window.
+    """
 
     __tablename__ = "dlt_records"
+    __table_args__ = (
+        Index("ix_dlt_records_trial_patient_cycle", "trial_pk", "patient_pk", "cycle"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_pk: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     trial_pk: Mapped[int] = mapped_column(ForeignKey("trials.id"))
@@ -171,3 +182,6 @@ class DltRow(Base):
     grade: Mapped[int | None] = mapped_column(Integer)
     onset_date: Mapped[date | None] = mapped_column(Date)
     within_dlt_window: Mapped[bool] = mapped_column(Boolean)
+    administered_date: Mapped[date | None] = mapped_column(Date)
+    correction_reason: Mapped[str | None] = mapped_column(Text)
+    corrections: Mapped[list[Any] | None] = mapped_column(JSON)
