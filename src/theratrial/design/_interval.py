@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import beta as beta_dist
+from scipy.special import betainc
 
 from theratrial.design._checks import check_count, check_target
 from theratrial.design.decision import (
@@ -94,9 +94,18 @@ class IntervalRules(Protocol):
     def rule_evidence(self, n: int, dlt: int) -> dict[str, object]: ...
 
 
+def _beta_sf(x: float, a: Any, b: Any) -> Any:
+    """Survival function of Beta(a, b) at ``x``: ``1 - I_x(a, b) = I_{1-x}(b, a)``.
+
+    The regularised incomplete beta function (:func:`scipy.special.betainc`) gives it
+    directly, without importing :mod:`scipy.stats` (slow to import; start-up matters).
+    """
+    return betainc(b, a, 1.0 - x)
+
+
 def overdose_probability(n: int, dlt: int, target: float) -> float:
     """``Pr(p > target | dlt of n)`` under a Beta(1, 1) prior (posterior Beta(1+y, 1+n-y))."""
-    return float(beta_dist.sf(target, dlt + 1, n - dlt + 1))
+    return float(_beta_sf(target, dlt + 1, n - dlt + 1))
 
 
 def elimination_bound(target: float, n: int, cutoff: float) -> int:
@@ -107,7 +116,7 @@ def elimination_bound(target: float, n: int, cutoff: float) -> int:
     if n < 3:
         return NO_BOUND
     y = np.arange(1, n + 1)
-    hits = np.nonzero(beta_dist.sf(target, y + 1, n - y + 1) > cutoff)[0]
+    hits = np.nonzero(_beta_sf(target, y + 1, n - y + 1) > cutoff)[0]
     return int(y[hits[0]]) if hits.size else NO_BOUND
 
 

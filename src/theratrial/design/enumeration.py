@@ -30,9 +30,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.stats import binom
 
-from theratrial.design._checks import check_probability_vector
+from theratrial.design._checks import binomial_pmf, check_probability_vector
 from theratrial.design.dosedata import DoseData
 from theratrial.design.simulation import OperatingCharacteristics
 from theratrial.errors import ParameterError
@@ -97,7 +96,7 @@ def enumerate_threeplusthree(
     n_mean = np.zeros(n_levels)
     y_mean = np.zeros(n_levels)
     stop = 0.0
-    pmf = [binom.pmf(np.arange(4), 3, q) for q in p]
+    pmf = [binomial_pmf(3, q) for q in p]
 
     def finish(mtd: int | None, n: list[int], y: list[int], prob: float) -> None:
         nonlocal stop

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import beta as beta_dist
+from scipy.special import betainc
 
 from theratrial.design._interval import (
     DU,
@@ -102,7 +102,7 @@ class Mtpi2(EquivalenceIntervalDesign):
         """Unit probability mass of every interval for ``dlt`` DLTs among ``n`` patients."""
         edges = np.array(self.intervals, dtype=np.float64)
         a, b = 1 + dlt, 1 + n - dlt
-        mass = beta_dist.cdf(edges[:, 1], a, b) - beta_dist.cdf(edges[:, 0], a, b)
+        mass = betainc(a, b, edges[:, 1]) - betainc(a, b, edges[:, 0])  # Beta(a, b) cdf
         return np.asarray(mass / (edges[:, 1] - edges[:, 0]), dtype=np.float64)
 
     def code(self, n: int, dlt: int) -> int:

@@ -27,10 +27,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binom
 
 from theratrial.design._checks import (
     MAX_SAMPLE_SIZE,
+    binomial_pmf,
     check_count,
     check_probability_vector,
     check_sample_size,
@@ -390,7 +390,7 @@ def exact_operating_characteristics(
                 assert decision.next_index is not None
                 d = decision.next_index
             size = min(cohort_size, max_n - sum(n))
-            for k, pk in enumerate(binom.pmf(np.arange(size + 1), size, p[d])):
+            for k, pk in enumerate(binomial_pmf(size, p[d])):
                 if pk == 0.0:
                     continue
                 new = data.with_cohort(d, size, k)
