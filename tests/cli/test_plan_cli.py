@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -55,12 +56,13 @@ def _record(tmp_path: Path, db: Path, cycle: int, kidney_gy: float) -> None:
     assert result.exit_code == 0, result.output
 
 
-def _plan(db: Path) -> dict:  # type: ignore[type-arg]
+def _plan(db: Path) -> dict[str, Any]:
     result = runner.invoke(
         app, ["plan", "PLAN-1", "--trial", "NCT01842165", "--db", str(db), "--json"]
     )
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    plan: dict[str, Any] = json.loads(result.output)
+    return plan
 
 
 def test_full_activity_while_far_from_limits(tmp_path: Path) -> None:
@@ -203,12 +205,12 @@ def test_cycle_record_refuses_what_plan_could_not_read(
     assert result.exit_code == 2
     assert needle in result.output
     assert "Traceback" not in result.output
-    # nothing was stored: planning still works and sees no cycle
+    # nothing was stored: the patient is still unknown to the trial, so there is no plan
     plan = runner.invoke(
         app, ["plan", "BAD-1", "--trial", "NCT01842165", "--db", str(db), "--json"]
     )
-    assert plan.exit_code == 0, plan.output
-    assert json.loads(plan.output)["cycles_given"] == []
+    assert plan.exit_code == 2
+    assert "not enrolled" in plan.output
 
 
 def test_plan_plots_cumulative_dose_against_the_limits(tmp_path: Path) -> None:
@@ -251,3 +253,154 @@ def test_dosimetry_table_json_records_its_time_activity_points(tmp_path: Path) -
         ).fetchall()
     assert len(points) == 7
     assert points[-1] == ("spleen", 168.0, 8.0)
+
+
+# -- a plan needs a known, enrolled patient ----------------------------------------------
+
+
+def _patients_in(db: Path) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return [r[0] for r in conn.execute("select pseudonym from patients")]
+
+
+def test_plan_for_an_unknown_patient_says_what_is_missing(tmp_path: Path) -> None:
+    # the issue: `plan UNKNOWN_ID` prescribed "cycle 1 - give 7,400 MBq"
+    db = tmp_path / "p.sqlite"
+    result = runner.invoke(app, ["plan", "UNKNOWN", "--trial", "NCT01842165", "--db", str(db)])
+    assert result.exit_code == 2
+    assert "7,400" not in result.output
+    assert "field 'PATIENT'" in result.output
+    assert "'UNKNOWN' is not enrolled in NCT01842165" in result.output
+    assert "cycle record --patient UNKNOWN" in result.output  # what to record
+    assert "--weight-kg" in result.output  # kBq/kg trials need the weight
+    assert "Traceback" not in result.output
+    assert _patients_in(db) == []  # asking never creates a patient
+
+
+def test_a_recorded_cycle_enrols_only_in_its_own_trial(tmp_path: Path) -> None:
+    db = tmp_path / "p.sqlite"
+    _record(tmp_path, db, 1, 3.0)
+    other = runner.invoke(app, ["plan", "PLAN-1", "--trial", "NCT06732505", "--db", str(db)])
+    assert other.exit_code == 2
+    assert "not enrolled in NCT06732505" in other.output
+    assert _plan(db)["next_cycle"] == 2
+
+
+def _store_screening(db: Path, trial: str, verdict: str, day: str = "2026-03-02") -> None:
+    from dataclasses import replace
+
+    from theratrial.eligibility import Verdict, parse_patient, screen
+    from theratrial.protocol import find_protocol
+    from theratrial.store import connect, save_screenings, session_scope
+
+    protocol = find_protocol(trial)
+    record = parse_patient(
+        f"patient_id: SCR-1\nscreening_date: {day}\n"
+        "demographics: {age_years: 64, sex: male, weight_kg: 72, height_cm: 176}\n"
+    )
+    screening = replace(screen(record, protocol), verdict=Verdict(verdict))
+    engine = connect(str(db))
+    with session_scope(engine) as session:
+        save_screenings(session, [screening], [protocol])
+    engine.dispose()
+
+
+@pytest.mark.parametrize("verdict", ["ineligible", "incomplete"])
+def test_no_plan_on_a_screening_that_is_not_eligible(tmp_path: Path, verdict: str) -> None:
+    db = tmp_path / "p.sqlite"
+    _store_screening(db, "NCT01842165", verdict)
+    result = runner.invoke(app, ["plan", "SCR-1", "--trial", "NCT01842165", "--db", str(db)])
+    assert result.exit_code == 2
+    assert f"screened {verdict} on 2026-03-02" in result.output
+    assert "MBq" not in result.output.split("(fix:")[0]
+
+
+def test_an_eligible_screening_enrols_and_a_kbq_per_kg_plan_needs_the_weight(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "p.sqlite"
+    _store_screening(db, "NCT01842165", "eligible")
+    result = runner.invoke(
+        app, ["plan", "SCR-1", "--trial", "NCT01842165", "--db", str(db), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.output)
+    assert plan["next_cycle"] == 1
+    assert plan["prescribed_activity_mbq"] == pytest.approx(7400.0)
+    _store_screening(db, "NCT06732505", "eligible")
+    no_weight = runner.invoke(app, ["plan", "SCR-1", "--trial", "NCT06732505", "--db", str(db)])
+    assert no_weight.exit_code == 2
+    assert "field '--weight-kg'" in no_weight.output
+    weighed = ["plan", "SCR-1", "--trial", "NCT06732505", "--weight-kg", "70", "--json"]
+    result = runner.invoke(app, [*weighed, "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["prescribed_activity_mbq"] == pytest.approx(6.3)
+
+
+# -- physically implausible cycles are refused, never stored -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "dose_gy", "needle"),
+    [
+        (["--activity-mbq", "1e12"], None, "field '--activity-mbq': administered activity 1e+12"),
+        (["--activity-mbq", "7400", "--date", "2099-01-01"], None, "field '--date'"),
+        (["--activity-mbq", "7400"], 1e308, "field '[0].dose_gy': absorbed dose 1e+308 Gy"),
+    ],
+)
+def test_cycle_record_refuses_physically_implausible_values(
+    tmp_path: Path, extra: list[str], dose_gy: float | None, needle: str
+) -> None:
+    import sqlite3
+
+    db = tmp_path / "x.sqlite"
+    args = ["cycle", "record", "--patient", "P1", "--trial", "NCT01842165", "--cycle", "1"]
+    if dose_gy is not None:
+        args += ["--dosimetry", str(_dosimetry(tmp_path / "d.json", dose_gy))]
+    result = runner.invoke(app, [*args, *extra, "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert needle in result.output
+    assert (
+        "at most" in result.output or "ceiling" in result.output or "after today" in result.output
+    )
+    assert "Traceback" not in result.output
+    if db.exists():
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("select count(*) from treatment_cycles").fetchone() == (0,)
+
+
+def test_cycle_record_date_tomorrow_is_refused_today_is_kept(tmp_path: Path) -> None:
+    import datetime as dt
+
+    db = tmp_path / "x.sqlite"
+    today = dt.date.today()
+    args = ["cycle", "record", "--patient", "P1", "--trial", "NCT01842165", "--cycle", "1"]
+    args += ["--activity-mbq", "7400", "--db", str(db), "--date"]
+    late = runner.invoke(app, [*args, (today + dt.timedelta(days=1)).isoformat()])
+    assert late.exit_code == 2
+    assert f"after today ({today.isoformat()})" in late.output
+    assert runner.invoke(app, [*args, today.isoformat()]).exit_code == 0
+
+
+def test_cycle_record_before_the_eligible_screening_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "x.sqlite"
+    _store_screening(db, "NCT01842165", "eligible", day="2026-03-02")
+    args = ["cycle", "record", "--patient", "SCR-1", "--trial", "NCT01842165", "--cycle", "1"]
+    args += ["--activity-mbq", "7400", "--db", str(db), "--date"]
+    early = runner.invoke(app, [*args, "2026-02-20"])
+    assert early.exit_code == 2
+    assert "field '--date'" in early.output
+    assert "screening for NCT01842165 on 2026-03-02" in early.output
+    assert runner.invoke(app, [*args, "2026-03-16"]).exit_code == 0
+
+
+def test_cycle_record_activity_at_the_dispensing_tolerance(tmp_path: Path) -> None:
+    db = tmp_path / "x.sqlite"
+    args = ["cycle", "record", "--patient", "P1", "--trial", "NCT06732505", "--cycle", "1"]
+    args += ["--level", "DL1", "--weight-kg", "70", "--db", str(db), "--activity-mbq"]
+    assert runner.invoke(app, [*args, "6.93"]).exit_code == 0  # 6.3 MBq + 10 %
+    over = runner.invoke(app, [*args, "6.94"])
+    assert over.exit_code == 2
+    assert "at most 6.93 MBq (dose level DL1: 90 kBq/kg x 70 kg = 6.3 MBq" in over.output

@@ -270,3 +270,64 @@ def test_dlt_and_cycle_fields_are_checked(engine: Engine) -> None:
             activity_mbq=7400.0,
             weight_kg=-70.0,
         )
+
+
+def _dlt_values(pid: str, dlt: bool, line: int) -> dict[str, object]:
+    return {
+        "patient_id": pid,
+        "cohort_id": "escalation-prrt-naive",
+        "cycle": 1,
+        "dose_level": "DL1",
+        "dlt": dlt,
+        "event": "neutropenia" if dlt else None,
+        "grade": 4 if dlt else None,
+        "line": line,
+    }
+
+
+def test_add_dlts_refuses_duplicates_and_stores_nothing(engine: Engine) -> None:
+    from theratrial.store.clinical import add_dlts
+
+    with pytest.raises(InputError, match="contradicts row 2") as err, session_scope(engine) as s:
+        add_dlts(
+            s,
+            trial_id="NCT06732505",
+            records=[
+                _dlt_values("D1", False, 2),
+                _dlt_values("D2", False, 3),
+                _dlt_values("D1", True, 4),
+            ],
+        )
+    assert err.value.line == 4
+    with session_scope(engine) as session:
+        assert dlt_counts(session, trial_id="NCT06732505") == []
+
+
+def test_add_dlts_corrects_a_stored_record_and_keeps_the_history(engine: Engine) -> None:
+    from theratrial.store.clinical import add_dlts, dlt_rows
+
+    with session_scope(engine) as s:
+        done = add_dlts(s, trial_id="NCT06732505", records=[_dlt_values("D1", False, 2)])
+    assert done.inserted == 1
+    with pytest.raises(InputError, match="already stored"), session_scope(engine) as s:
+        add_dlts(s, trial_id="NCT06732505", records=[_dlt_values("D1", False, 2)])
+    with pytest.raises(InputError, match="reason"), session_scope(engine) as s:
+        add_dlts(s, trial_id="NCT06732505", records=[_dlt_values("D1", True, 2)], correct=True)
+    with session_scope(engine) as s:
+        done = add_dlts(
+            s,
+            trial_id="NCT06732505",
+            records=[_dlt_values("D1", True, 2)],
+            correct=True,
+            reason="late lab result",
+        )
+    assert (done.inserted, done.corrected) == (0, 1)
+    with session_scope(engine) as s:
+        rows = dlt_rows(s, trial_id="NCT06732505")
+        assert len(rows) == 1
+        row = rows[0][1]
+        assert row.dlt is True
+        assert row.correction_reason == "late lab result"
+        assert row.corrections is not None
+        assert row.corrections[0]["previous"]["dlt"] is False
+        assert dlt_counts(s, trial_id="NCT06732505")[0].n == 1

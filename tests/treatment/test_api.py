@@ -14,6 +14,10 @@ def test_export_list_is_pinned() -> None:
             "history_from_dosimetry", "net_administered_activity_mbq", "next_cycle_window",
             "organ_of", "per_cycle_organ_doses",
             "plan_next_cycle", "prescribe_activity",
+            # enrolment and the plausibility of recorded cycles
+            "DISPENSING_TOLERANCE", "CycleLimits", "CycleRecord", "Enrolment", "RegionDose",
+            "activity_ceiling_mbq", "check_cycle_doses", "check_cycle_record",
+            "dose_ceiling_gy", "require_enrolment",
         ]
     )  # fmt: skip
     for name in treatment.__all__:

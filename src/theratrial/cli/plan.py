@@ -12,11 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from theratrial.cli._common import DB_OPTION, console, handle_errors, print_json
 from theratrial.dosimetry.radiobiology import Radiobiology, g_factor_mono_exponential
@@ -29,16 +32,58 @@ from theratrial.store.clinical import (
     save_dose_results,
     save_time_activity,
 )
+from theratrial.store.repository import enrolment_of
 from theratrial.treatment import (
     CycleDose,
+    CycleRecord,
+    RegionDose,
     active_limits,
+    check_cycle_doses,
+    check_cycle_record,
     dose_level,
     next_cycle_window,
     organ_of,
     plan_next_cycle,
+    require_enrolment,
 )
 
 __all__ = ["register"]
+
+_CLI_FIELDS = {
+    "activity_mbq": "--activity-mbq",
+    "administered_on": "--date",
+    "administered_at": "--date",
+    "weight_kg": "--weight-kg",
+    "dose_level": "--level",
+}
+"""Fields of the science and store layers, as the options of these commands name them."""
+
+
+@contextmanager
+def _cli_fields(*, patient: str, dosimetry: Path | None = None) -> Iterator[None]:
+    """Name the command's own option in an error (``--date``, not ``administered_on``)."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.field == "patient_id":
+            exc.field = patient
+        elif exc.field in _CLI_FIELDS:
+            exc.field = _CLI_FIELDS[exc.field]
+        elif exc.field and exc.field.startswith("[") and dosimetry and exc.file is None:
+            exc.file = str(dosimetry)
+        raise
+
+
+@contextmanager
+def _store(db: str | None) -> Iterator[Session]:
+    """One transaction on the store, its connections closed afterwards."""
+    engine = connect(db)
+    try:
+        with session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
 
 cycle_app = typer.Typer(
     help="Record therapy administrations and their dosimetry.", no_args_is_help=True
@@ -166,8 +211,13 @@ def record_command(
     ),
     db: str | None = DB_OPTION,
 ) -> None:
-    """Store one administration (and its dosimetry) in one transaction."""
-    with handle_errors():
+    """Store one administration (and its dosimetry) in one transaction.
+
+    Refused, with the field and the limit, when physically implausible: an activity above
+    the protocol's prescription plus the dispensing tolerance, a date after today or before
+    the patient's eligible screening, an absorbed dose above the physical ceiling.
+    """
+    with handle_errors(), _cli_fields(patient="--patient", dosimetry=dosimetry):
         protocol = find_protocol(trial)
         nuclide = protocol.therapy_nuclide()
         if nuclide is None:
@@ -197,8 +247,12 @@ def record_command(
                 raise InputError(
                     f"{date!r} is not a date", field="--date", hint="write YYYY-MM-DD"
                 ) from None
+        record = CycleRecord(cycle, activity_mbq, when.date() if when else None, weight_kg, level)
+        check_cycle_record(protocol, record, today=dt.date.today())
         rows, times_h = _read_dosimetry(dosimetry, cycle=cycle) if dosimetry else ([], [])
-        with session_scope(connect(db)) as session:
+        doses = [RegionDose(str(r["region"]), float(r["dose_gy"]), r.get("mass_g")) for r in rows]
+        check_cycle_doses(nuclide, activity_mbq, doses)
+        with _store(db) as session:
             register_protocol(session, protocol)
             row = record_cycle(
                 session,
@@ -280,11 +334,15 @@ def plan_command(
     ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Next-cycle prescription under the protocol's organ limits, from the stored cycles."""
-    with handle_errors():
+    """Next-cycle prescription under the protocol's organ limits, from the stored cycles.
+
+    Only for a patient enrolled in the trial: an eligible screening or a recorded cycle.
+    """
+    with handle_errors(), _cli_fields(patient="PATIENT"):
         protocol = find_protocol(trial)
-        with session_scope(connect(db)) as session:
+        with _store(db) as session:
             register_protocol(session, protocol)
+            require_enrolment(enrolment_of(session, patient_id=patient, trial_id=protocol.id))
             cycles = cycles_of(session, patient_id=patient, trial_id=protocol.id)
             history = _history(cycles)
             last = cycles[-1] if cycles else None

@@ -27,12 +27,25 @@ from theratrial.store.models_clinical import (
     TimeActivityRow,
     VoiRow,
 )
-from theratrial.store.repository import get_or_create_patient
+from theratrial.store.repository import (
+    enrolment_of,
+    find_patient,
+    get_or_create_patient,
+    stored_protocol,
+)
+from theratrial.treatment.plausibility import (
+    CycleRecord,
+    RegionDose,
+    check_cycle_doses,
+    check_cycle_record,
+)
 
 __all__ = [
     "DltCount",
+    "DltImport",
     "VoiRecord",
     "add_dlt",
+    "add_dlts",
     "cycles_of",
     "dlt_counts",
     "dlt_rows",
@@ -138,8 +151,21 @@ def record_cycle(
     administered_at: datetime | None = None,
     dose_level: str | None = None,
     weight_kg: float | None = None,
+    today: date | None = None,
 ) -> CycleRow:
-    """Store one administration; re-recording the same cycle replaces it."""
+    """Store one administration; re-recording the same cycle replaces it.
+
+    The record must be physically plausible under the trial's stored protocol
+    (:func:`theratrial.treatment.check_cycle_record`): an activity at most the prescribed
+    one plus the dispensing tolerance, a date not after ``today`` (default: the system
+    date) nor before the patient's first eligible screening for the trial.
+
+    Raises
+    ------
+    InputError
+        A bad or implausible field (``activity_mbq``, ``administered_at``, ...), the limit
+        named; nothing is stored.
+    """
     if not (math.isfinite(activity_mbq) and activity_mbq > 0):
         raise InputError(
             f"administered activity must be positive, got {activity_mbq} MBq", field="activity_mbq"
@@ -148,8 +174,29 @@ def record_cycle(
         raise InputError(f"cycle numbers start at 1, got {cycle_number}", field="cycle_number")
     if weight_kg is not None and not (math.isfinite(weight_kg) and weight_kg > 0):
         raise InputError(f"body weight must be positive, got {weight_kg} kg", field="weight_kg")
-    patient = get_or_create_patient(session, patient_id)
     trial = _trial(session, trial_id)
+    protocol = stored_protocol(session, trial_id)
+    if protocol is not None:
+        record = CycleRecord(
+            cycle_number,
+            activity_mbq,
+            administered_at.date() if administered_at is not None else None,
+            weight_kg,
+            dose_level,
+        )
+        screened = enrolment_of(session, patient_id=patient_id, trial_id=trial_id)
+        try:
+            check_cycle_record(
+                protocol,
+                record,
+                today=today or date.today(),
+                screening_date=screened.eligible_since,
+            )
+        except InputError as exc:
+            if exc.field == "administered_on":
+                exc.field = "administered_at"
+            raise
+    patient = get_or_create_patient(session, patient_id)
     old = session.scalar(
         select(CycleRow).where(
             CycleRow.patient_pk == patient.id,
@@ -229,10 +276,25 @@ def _check_dose_record(record: Mapping[str, Any], index: int) -> None:
 def save_dose_results(
     session: Session, cycle: CycleRow, results: Iterable[Mapping[str, Any]]
 ) -> list[DoseResultRow]:
-    """Store per-region dosimetry results of a cycle (keys as in the dosimetry JSON)."""
-    rows = []
-    for i, r in enumerate(results):
+    """Store per-region dosimetry results of a cycle (keys as in the dosimetry JSON).
+
+    Every record is checked first: numbers that cannot be physical, and an absorbed dose
+    above the physical ceiling of the cycle's administered activity
+    (:func:`theratrial.treatment.check_cycle_doses`), refuse the lot.
+    """
+    records = list(results)
+    for i, r in enumerate(records):
         _check_dose_record(r, i)
+    check_cycle_doses(
+        cycle.nuclide,
+        cycle.activity_mbq,
+        [
+            RegionDose(str(r.get("region")), float(r.get("dose_gy") or 0.0), r.get("mass_g"))
+            for r in records
+        ],
+    )
+    rows = []
+    for r in records:
         row = DoseResultRow(
             cycle_pk=cycle.id,
             region=str(r["region"]),
@@ -259,15 +321,198 @@ def save_dose_results(
 
 
 def cycles_of(session: Session, *, patient_id: str, trial_id: str) -> list[CycleRow]:
-    """The recorded cycles of a patient in a trial, in cycle order, with their doses."""
-    patient = get_or_create_patient(session, patient_id)
+    """The recorded cycles of a patient in a trial, in cycle order, with their doses.
+
+    Reads only: an unknown patient has no cycles (and is not created).
+    """
     trial = _trial(session, trial_id)
+    patient = find_patient(session, patient_id)
+    if patient is None:
+        return []
     stmt = (
         select(CycleRow)
         .where(CycleRow.patient_pk == patient.id, CycleRow.trial_pk == trial.id)
         .order_by(CycleRow.cycle_number)
     )
     return list(session.scalars(stmt))
+
+
+_DLT_FIELDS = (
+    "cohort_id",
+    "dose_level",
+    "dlt",
+    "event",
+    "grade",
+    "onset_date",
+    "within_dlt_window",
+    "administered_date",
+)
+"""The values of a DLT observation that a correction may change (kept in its history)."""
+_CHUNK = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class DltImport:
+    """What :func:`add_dlts` did: rows inserted, stored rows corrected, rows left as stored."""
+
+    inserted: int
+    corrected: int
+    unchanged: int
+
+
+def _describe(values: Mapping[str, Any]) -> str:
+    what = f"DLT {values['event']}" if values["dlt"] else "no DLT"
+    return f"{values['dose_level']}, {what}, cohort {values['cohort_id']}"
+
+
+def _check_dlt_values(values: Mapping[str, Any], line: int | None) -> None:
+    if values["cycle"] < 1:
+        raise InputError(
+            f"cycle numbers start at 1, got {values['cycle']}", field="cycle", line=line
+        )
+    grade = values.get("grade")
+    if grade is not None and not 1 <= grade <= 5:
+        raise InputError(f"CTCAE grades run 1-5, got {grade}", field="grade", line=line)
+    if not str(values["cohort_id"]).strip() or not str(values["dose_level"]).strip():
+        raise InputError(
+            "a DLT record needs its cohort and dose level", field="cohort/dose_level", line=line
+        )
+
+
+def _patient_ids(session: Session, pseudonyms: Sequence[str]) -> dict[str, int]:
+    """Primary keys of the patients, creating the missing ones in one statement."""
+    from sqlalchemy import insert
+
+    from theratrial.store.models import PatientRow
+    from theratrial.store.repository import _check_pseudonym
+
+    wanted = sorted(set(pseudonyms))
+    for p in wanted:
+        _check_pseudonym(p)
+    found: dict[str, int] = {}
+    for lo in range(0, len(wanted), _CHUNK):
+        part = wanted[lo : lo + _CHUNK]
+        stmt = select(PatientRow.pseudonym, PatientRow.id).where(PatientRow.pseudonym.in_(part))
+        found.update({p: int(i) for p, i in session.execute(stmt).all()})
+    new = [p for p in wanted if p not in found]
+    if new:
+        session.execute(insert(PatientRow), [{"pseudonym": p} for p in new])
+        for lo in range(0, len(new), _CHUNK):
+            part = new[lo : lo + _CHUNK]
+            stmt = select(PatientRow.pseudonym, PatientRow.id).where(PatientRow.pseudonym.in_(part))
+            found.update({p: int(i) for p, i in session.execute(stmt).all()})
+    return found
+
+
+def add_dlts(
+    session: Session,
+    *,
+    trial_id: str,
+    records: Sequence[Mapping[str, Any]],
+    correct: bool = False,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> DltImport:
+    """Store many DLT observations at once, inside the caller's transaction.
+
+    Each record maps ``patient_id``, ``cohort_id``, ``cycle``, ``dose_level``, ``dlt`` and
+    optionally ``event``, ``grade``, ``onset_date``, ``administered_date``,
+    ``within_dlt_window`` (default true) and ``line`` (its row in the source file, for
+    messages). There is one observation per patient and cycle: two records for the same
+    patient and cycle are refused (repeated or contradicting, both rows named), and so is
+    a record for a patient and cycle already stored (the stored record named) — unless
+    ``correct`` is set with a ``reason``: the stored record then takes the new values, and
+    its previous values, the reason and the time are kept in its ``corrections`` history.
+    Patients are resolved in one query and created in one statement, the records inserted
+    in one executemany; on any error nothing is stored (the caller rolls back).
+
+    Raises
+    ------
+    InputError
+        A bad field, a duplicate or a conflict (``line`` set to the record's row).
+    """
+    if correct and not (reason and reason.strip()):
+        raise InputError(
+            "a correction needs a reason",
+            field="reason",
+            hint="say why the stored observation is corrected (--reason TEXT)",
+        )
+    trial = _trial(session, trial_id)
+    seen: dict[tuple[str, int], Mapping[str, Any]] = {}
+    for k, values in enumerate(records, start=1):
+        line = values.get("line", k)
+        _check_dlt_values(values, line)
+        key = (str(values["patient_id"]), int(values["cycle"]))
+        first = seen.get(key)
+        if first is not None:
+            same = all(first.get(f) == values.get(f) for f in _DLT_FIELDS)
+            verb = "repeats" if same else "contradicts"
+            raise InputError(
+                f"{verb} row {first.get('line')} for patient {key[0]}, cycle {key[1]} "
+                f"(row {first.get('line')}: {_describe(first)}; this row: {_describe(values)})",
+                field="patient_id/cycle",
+                line=line,
+                hint="keep one row per patient and cycle; to change a stored observation "
+                "import the corrected row with --correct --reason",
+            )
+        seen[key] = values
+    patients = _patient_ids(session, [k[0] for k in seen])
+    stored: dict[tuple[int, int], DltRow] = {}
+    pks = sorted(set(patients.values()))
+    for lo in range(0, len(pks), _CHUNK):
+        stmt = select(DltRow).where(
+            DltRow.trial_pk == trial.id, DltRow.patient_pk.in_(pks[lo : lo + _CHUNK])
+        )
+        for row in session.scalars(stmt):
+            stored.setdefault((row.patient_pk, row.cycle), row)
+    from datetime import UTC
+
+    stamp = (now or datetime.now(UTC)).isoformat()
+    new_rows: list[dict[str, Any]] = []
+    corrected = unchanged = 0
+    for (pid, cycle), values in seen.items():
+        row_values = {f: values.get(f) for f in _DLT_FIELDS}
+        if row_values["within_dlt_window"] is None:
+            row_values["within_dlt_window"] = True
+        old = stored.get((patients[pid], cycle))
+        if old is None:
+            new_rows.append(
+                {"patient_pk": patients[pid], "trial_pk": trial.id, "cycle": cycle, **row_values}
+            )
+            continue
+        previous = {f: getattr(old, f) for f in _DLT_FIELDS}
+        if not correct:
+            raise InputError(
+                f"patient {pid}, cycle {cycle} is already stored as record #{old.id} "
+                f"({_describe(previous)})",
+                field="patient_id/cycle",
+                line=values.get("line"),
+                hint="the observation is stored once; to replace it give --correct --reason TEXT",
+            )
+        if previous == row_values:
+            unchanged += 1
+            continue
+        history = list(old.corrections or [])
+        history.append(
+            {
+                "at": stamp,
+                "reason": reason,
+                "previous": {
+                    k: v.isoformat() if isinstance(v, date) else v for k, v in previous.items()
+                },
+            }
+        )
+        for f, v in row_values.items():
+            setattr(old, f, v)
+        old.correction_reason = reason
+        old.corrections = history
+        corrected += 1
+    if new_rows:
+        from sqlalchemy import insert
+
+        session.execute(insert(DltRow), new_rows)
+    session.flush()
+    return DltImport(inserted=len(new_rows), corrected=corrected, unchanged=unchanged)
 
 
 def add_dlt(
@@ -283,30 +528,37 @@ def add_dlt(
     event: str | None = None,
     grade: int | None = None,
     onset_date: date | None = None,
+    administered_date: date | None = None,
+    correct: bool = False,
+    reason: str | None = None,
 ) -> DltRow:
-    """Record one DLT-evaluable observation (``dlt`` False: evaluable without a DLT)."""
-    if cycle < 1:
-        raise InputError(f"cycle numbers start at 1, got {cycle}", field="cycle")
-    if grade is not None and not 1 <= grade <= 5:
-        raise InputError(f"CTCAE grades run 1-5, got {grade}", field="grade")
-    if not cohort_id.strip() or not dose_level.strip():
-        raise InputError("a DLT record needs its cohort and dose level", field="cohort/dose_level")
+    """Record one DLT-evaluable observation (``dlt`` False: evaluable without a DLT).
+
+    A second observation for the same patient and cycle is refused unless ``correct``
+    with a ``reason`` (see :func:`add_dlts`).
+    """
+    values = {
+        "patient_id": patient_id,
+        "cohort_id": cohort_id,
+        "cycle": cycle,
+        "dose_level": dose_level,
+        "dlt": dlt,
+        "event": event,
+        "grade": grade,
+        "onset_date": onset_date,
+        "administered_date": administered_date,
+        "within_dlt_window": within_dlt_window,
+        "line": None,
+    }
+    add_dlts(session, trial_id=trial_id, records=[values], correct=correct, reason=reason)
     patient = get_or_create_patient(session, patient_id)
     trial = _trial(session, trial_id)
-    row = DltRow(
-        patient_pk=patient.id,
-        trial_pk=trial.id,
-        cohort_id=cohort_id,
-        cycle=cycle,
-        dose_level=dose_level,
-        dlt=dlt,
-        event=event,
-        grade=grade,
-        onset_date=onset_date,
-        within_dlt_window=within_dlt_window,
+    row = session.scalar(
+        select(DltRow).where(
+            DltRow.trial_pk == trial.id, DltRow.patient_pk == patient.id, DltRow.cycle == cycle
+        )
     )
-    session.add(row)
-    session.flush()
+    assert row is not None
     return row
 
 

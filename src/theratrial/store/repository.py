@@ -26,15 +26,19 @@ from theratrial.store.models import (
     SiteRow,
     TrialRow,
 )
+from theratrial.treatment.enrolment import Enrolment
 
 __all__ = [
     "count_rows",
+    "enrolment_of",
+    "find_patient",
     "get_or_create_patient",
     "get_or_create_site",
     "register_protocol",
     "save_screening",
     "save_screenings",
     "screening_summary",
+    "stored_protocol",
 ]
 
 
@@ -73,14 +77,17 @@ _PSEUDONYM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 def _check_pseudonym(pseudonym: str) -> None:
-    """Refuse anything that does not look like a pseudonymous id (a name, say)."""
-    if not _PSEUDONYM.match(pseudonym):
-        raise InputError(
-            "a patient id must be a pseudonym: letters, digits, '.', '_' or '-', "
-            "at most 64 characters, no spaces",
-            field="patient_id",
-            hint="store patients under a study pseudonym, never a name or hospital number",
-        )
+    """Refuse anything that is not a pseudonymous id (a name, say).
+
+    The one rule of :func:`theratrial.ids.check_pseudonym`, raised as an ``InputError``.
+    """
+    from theratrial.ids import check_pseudonym
+
+    try:
+        check_pseudonym(pseudonym, field="patient_id")
+    except InputError as exc:
+        exc.message = f"cannot store the patient: {exc.message}"
+        raise
 
 
 def get_or_create_patient(
@@ -178,3 +185,51 @@ def screening_summary(session: Session) -> list[tuple[str, str, int]]:
 def count_rows(session: Session, model: type[Any]) -> int:
     """Number of rows in a table (for tests and summaries)."""
     return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def find_patient(session: Session, pseudonym: str) -> PatientRow | None:
+    """The patient with this pseudonymous id, or None (never creates one)."""
+    return session.scalar(select(PatientRow).where(PatientRow.pseudonym == pseudonym))
+
+
+def stored_protocol(session: Session, trial_id: str) -> Protocol | None:
+    """The newest stored version of a trial's protocol, validated again (None if absent)."""
+    content = session.scalar(
+        select(ProtocolVersionRow.content)
+        .join(TrialRow, ProtocolVersionRow.trial_pk == TrialRow.id)
+        .where(TrialRow.trial_id == trial_id)
+        .order_by(ProtocolVersionRow.id.desc())
+        .limit(1)
+    )
+    return Protocol.model_validate(content) if content is not None else None
+
+
+def enrolment_of(session: Session, *, patient_id: str, trial_id: str) -> Enrolment:
+    """What the store holds of a patient in a trial: screening verdicts and cycles given.
+
+    Reads only: an unknown patient gives an empty :class:`~theratrial.treatment.Enrolment`
+    (see :func:`theratrial.treatment.require_enrolment` for the rule applied to it).
+    """
+    from theratrial.store.models_clinical import CycleRow
+
+    patient = find_patient(session, patient_id)
+    if patient is None:
+        return Enrolment(patient_id, trial_id)
+    screenings = session.execute(
+        select(ScreeningRow.screening_date, ScreeningRow.verdict)
+        .join(ProtocolVersionRow, ScreeningRow.protocol_version_pk == ProtocolVersionRow.id)
+        .join(TrialRow, ProtocolVersionRow.trial_pk == TrialRow.id)
+        .where(ScreeningRow.patient_pk == patient.id, TrialRow.trial_id == trial_id)
+    ).all()
+    cycles = session.scalars(
+        select(CycleRow.cycle_number)
+        .join(TrialRow, CycleRow.trial_pk == TrialRow.id)
+        .where(CycleRow.patient_pk == patient.id, TrialRow.trial_id == trial_id)
+        .order_by(CycleRow.cycle_number)
+    ).all()
+    return Enrolment(
+        patient_id,
+        trial_id,
+        screenings=tuple((d, str(v)) for d, v in screenings),
+        cycles_given=tuple(int(c) for c in cycles),
+    )

@@ -20,15 +20,26 @@ Planning
     ``cumulative_doses(history)`` -> ``OrganTotal`` per organ, ``active_limits(protocol,
     *, risk_factors)``, ``plan_next_cycle(protocol, history, ...)`` -> ``NextCyclePlan``
     (largest activity under every limit, reduction, stop), ``organ_of(region)``.
+Enrolment
+    ``Enrolment`` (screenings and cycles of a patient in a trial), ``require_enrolment``
+    (an eligible screening or a recorded cycle, else an error saying what to record).
+Plausibility
+    ``CycleRecord``, ``RegionDose``, ``check_cycle_record(protocol, record, *, today,
+    screening_date)`` (activity above prescription + dispensing tolerance, dates after
+    today or before screening), ``check_cycle_doses(nuclide, activity_mbq, doses)``
+    (absorbed dose above the physical ceiling ``dose_ceiling_gy``),
+    ``DISPENSING_TOLERANCE``.
 """
 
 from __future__ import annotations
 
 from theratrial.treatment.dispensing import (
+    DISPENSING_TOLERANCE,
     DispensingOrder,
     dispensing_activity,
     net_administered_activity_mbq,
 )
+from theratrial.treatment.enrolment import Enrolment, require_enrolment
 from theratrial.treatment.history import (
     CycleDose,
     OrganTotal,
@@ -39,22 +50,40 @@ from theratrial.treatment.history import (
     per_cycle_organ_doses,
 )
 from theratrial.treatment.planning import LimitCheck, NextCyclePlan, active_limits, plan_next_cycle
+from theratrial.treatment.plausibility import (
+    CycleLimits,
+    CycleRecord,
+    RegionDose,
+    activity_ceiling_mbq,
+    check_cycle_doses,
+    check_cycle_record,
+    dose_ceiling_gy,
+)
 from theratrial.treatment.prescription import Prescription, dose_level, prescribe_activity
 from theratrial.treatment.schedule import CycleWindow, cycle_schedule, next_cycle_window
 
 __all__ = [
+    "DISPENSING_TOLERANCE",
     "CycleDose",
+    "CycleLimits",
+    "CycleRecord",
     "CycleWindow",
     "DispensingOrder",
+    "Enrolment",
     "LimitCheck",
     "NextCyclePlan",
     "OrganTotal",
     "Prescription",
+    "RegionDose",
     "active_limits",
+    "activity_ceiling_mbq",
+    "check_cycle_doses",
+    "check_cycle_record",
     "cumulative_doses",
     "cycle_dose_from_region",
     "cycle_schedule",
     "dispensing_activity",
+    "dose_ceiling_gy",
     "dose_level",
     "history_from_dosimetry",
     "net_administered_activity_mbq",
@@ -63,4 +92,5 @@ __all__ = [
     "per_cycle_organ_doses",
     "plan_next_cycle",
     "prescribe_activity",
+    "require_enrolment",
 ]

@@ -27,7 +27,22 @@ from theratrial.errors import ParameterError
 from theratrial.nuclides import decay_correct
 from theratrial.nuclides import nuclide as _nuclide
 
-__all__ = ["DispensingOrder", "dispensing_activity", "net_administered_activity_mbq"]
+__all__ = [
+    "DISPENSING_TOLERANCE",
+    "DispensingOrder",
+    "dispensing_activity",
+    "net_administered_activity_mbq",
+]
+
+DISPENSING_TOLERANCE = 0.10
+"""Largest relative difference between administered and prescribed activity (10 %).
+
+The usual acceptance limit of a dispensed radiopharmaceutical dose against its
+prescription (dose-calibrator measurement at dispensing; e.g. the Lutathera label's
+7.4 GBq +/- 10 % at the time of infusion). It is stricter than the U.S. NRC's 20 % outer
+limit on using a dosage (10 CFR 35.63(d)). :mod:`theratrial.treatment.plausibility`
+refuses a recorded activity above the prescription by more than this.
+"""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,16 @@
-"""Alembic environment: runs on the connection that theratrial.store.db.migrate passes in."""
+"""Alembic environment: every pending revision runs in one transaction.
+
+:func:`theratrial.store.db.migrate` passes in a connection already inside a transaction
+(``BEGIN IMMEDIATE`` on SQLite, with an advisory lock on PostgreSQL); Alembic then runs
+all revisions and the ``alembic_version`` update in it, so an interrupted migration leaves
+nothing behind. Run standalone (the ``alembic`` command with ``sqlalchemy.url`` set), the
+engine comes from :func:`theratrial.store.db.connect`, which gives SQLite transactional DDL.
+"""
 
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import Connection
 
 from theratrial.store import models_clinical  # noqa: F401  (registers the tables)
 from theratrial.store.models import Base
@@ -12,30 +19,33 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        transaction_per_migration=False,
+        transactional_ddl=True,
+    )
+
+
 def run() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-        )
+        _configure(connection)
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = engine_from_config(
-        config.get_section(config.config_ini_section) or {},
-        prefix="sqlalchemy.",
-        poolclass=pool.NullPool,
-    )
-    with engine.connect() as conn:
-        context.configure(
-            connection=conn,
-            target_metadata=target_metadata,
-            render_as_batch=conn.dialect.name == "sqlite",
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+    from theratrial.store.db import connect
+
+    engine = connect(config.get_main_option("sqlalchemy.url"), upgrade=False)
+    try:
+        with engine.connect() as conn, conn.begin():
+            _configure(conn)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
 
 
 run()
