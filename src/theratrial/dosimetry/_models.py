@@ -8,7 +8,6 @@ constraints (uptake faster than washout, fast phase before slow) hold by constru
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -135,39 +134,3 @@ MODELS: dict[str, TacModel] = {
         ),
     )
 }
-
-
-def initial_guesses(
-    name: str, t: NDArray[np.float64], a: NDArray[np.float64], lp: float
-) -> list[NDArray[np.float64]]:
-    """Deterministic starting points: log-linear tail estimate plus a grid of rates."""
-    peak = int(np.argmax(a))
-    tail_t, tail_a = t[peak:], np.maximum(a[peak:], 1e-12)
-    if tail_t.size >= 2:
-        slope, intercept = np.polyfit(tail_t, np.log(tail_a), 1)
-        lam_tail = max(-float(slope), lp)
-        a_tail = float(np.exp(intercept))
-    else:
-        lam_tail, a_tail = lp, float(a[peak]) * math.exp(lp * float(t[peak]))
-    a_tail = min(max(a_tail, float(a.max())), 1e3 * float(a.max()) + 1e-9)
-    b_tail = max(lam_tail - lp, 1e-5)
-    rates = (1e-3, 1e-2, 0.05, 0.3)
-    fast = (0.05, 0.3, 2.0)
-    top = float(a.max())
-    if name == "mono_exponential":
-        starts = [_arr(a_tail, b_tail)] + [
-            _arr(top * math.exp((lp + b) * float(t[peak])), b) for b in rates[1:]
-        ]
-    elif name == "bi_exponential":
-        starts = [_arr(top, a_tail, b_tail, e) for e in fast] + [
-            _arr(top, top * 0.5, b, 0.3) for b in rates[:3]
-        ]
-    elif name == "uptake_washout":
-        starts = [_arr(a_tail, b_tail, e) for e in fast] + [
-            _arr(top * 1.5, b, 0.3) for b in rates[:3]
-        ]
-    else:
-        starts = [_arr(top, a_tail, b_tail, e1, 1.0) for e1 in fast] + [
-            _arr(top, top, b, 0.05, 1.0) for b in rates[:3]
-        ]
-    return starts

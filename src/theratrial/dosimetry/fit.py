@@ -36,9 +36,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import least_squares
 
-from theratrial.dosimetry._models import MODELS, TacModel, initial_guesses
+from theratrial.dosimetry._fit_core import RATE_MAX as _RATE_MAX
+from theratrial.dosimetry._fit_core import solve
+from theratrial.dosimetry._models import MODELS, TacModel
 from theratrial.dosimetry.tac import TimeActivityCurve
 from theratrial.errors import ParameterError
 
@@ -58,8 +59,6 @@ MODEL_NAMES: tuple[str, ...] = tuple(MODELS)
 FALLBACK = "trapezoid_physical_tail"
 """The model-free method used when no fit is usable."""
 
-_MAX_EVALUATIONS = 500
-_RATE_MAX = 20.0  # 1/h: half-life of 2 min, faster than any imaged phase
 _REL_SE_WARN = 0.5
 EXACT_RELATIVE_RESIDUAL = 1e-12
 """Relative residual below which a fit counts as exact (floors WRSS in AICc, F-tests)."""
@@ -244,36 +243,17 @@ def fit_tac(
             "so no washout can be estimated",
         )  # fmt: skip
     sigma = _sigma(a, weighting)
-
-    def residuals(theta: NDArray[np.float64]) -> NDArray[np.float64]:
-        value, _ = spec.activity_and_jacobian(theta, lp, t)
-        return np.asarray((value - a) / sigma, dtype=np.float64)
-
-    def jacobian(theta: NDArray[np.float64]) -> NDArray[np.float64]:
-        _, jac = spec.activity_and_jacobian(theta, lp, t)
-        return np.asarray(jac / sigma[:, None], dtype=np.float64)
-
     top = float(a.max())
-    lower = np.zeros(p)
-    upper = np.array([1e4 * top * math.exp(lp * t[-1]) if i in spec.amplitude_index else _RATE_MAX
-                      for i in range(p)])  # fmt: skip
-    best = None
-    for start in initial_guesses(model, t, a, lp):
-        x0 = np.clip(start, lower + 1e-9, upper * 0.999)
-        result = least_squares(residuals, x0, jac=jacobian, bounds=(lower, upper),
-                               x_scale="jac", method="trf", max_nfev=_MAX_EVALUATIONS)  # fmt: skip
-        if best is None or result.cost < best.cost:
-            best = result
-    assert best is not None
-    theta = np.asarray(best.x, dtype=np.float64)
-    if best.status <= 0 or not np.all(np.isfinite(theta)):
-        return _failed(tac, spec, weighting, f"optimizer failed: {best.message}")
+    solution = solve(spec, t, a, lp, sigma, reweight=weighting == "relative")
+    theta = solution.theta
+    if solution.status <= 0 or not np.all(np.isfinite(theta)):
+        return _failed(tac, spec, weighting, f"optimizer failed: {solution.message}")
     reason = _degenerate(spec, theta, top, lp, float(t[0]))
     if reason is not None:
         return _failed(tac, spec, weighting, reason)
-    wrss = float(np.sum(best.fun**2))
+    wrss = solution.weighted_rss
     dof = n - p
-    jac = np.asarray(best.jac, dtype=np.float64)
+    jac = solution.weighted_jacobian
     cov = wrss / dof * np.linalg.pinv(jac.T @ jac) if dof > 0 else np.full((p, p), math.nan)
     m_rep, c_rep = spec.report(lp)
     values = m_rep @ theta + c_rep
@@ -304,7 +284,7 @@ def fit_tac(
         n_points=n,
         n_parameters=p,
         weighting=weighting,
-        residuals_mbq=tuple(float(r) for r in best.fun * sigma),
+        residuals_mbq=tuple(float(r) for r in solution.weighted_residuals * solution.sigma),
         weighted_rss=wrss,
         aicc=aicc(wrss, n, p),
         tia_mbq_h=tia,

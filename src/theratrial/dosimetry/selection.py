@@ -47,6 +47,7 @@ _NESTED = {
     ("bi_exponential", "tri_exponential"),
 }
 _F_ALPHA = 0.05
+_ORDERS_OF_MAGNITUDE = 100.0
 
 
 def _f_test(simple: TacFit, rich: TacFit) -> float:
@@ -63,6 +64,42 @@ def _f_test(simple: TacFit, rich: TacFit) -> float:
         return 1.0
     statistic = ((rss_simple - rss_rich) / extra) / (rss_rich / dof)
     return float(f_distribution.sf(statistic, extra, dof))
+
+
+def _prefer_richer(
+    best: TacFit, criterion: str, unscored: Sequence[TacFit]
+) -> tuple[TacFit, str, str]:
+    """Replace ``best`` by a richer nested fit whose AICc is undefined when it fits better.
+
+    With residual degrees of freedom, the extra-sum-of-squares F-test decides (p < 0.05);
+    an exactly determined richer fit (n = p) wins when its weighted RSS is orders of
+    magnitude (x 1/100) below that of ``best``: the richer model then describes the data
+    and the simpler one does not, whatever the noise (Kletting et al. 2013).
+    """
+    notes = []
+    for other in sorted(unscored, key=lambda f: f.n_parameters):
+        if other.n_parameters <= best.n_parameters or (best.model, other.model) not in _NESTED:
+            continue
+        if other.n_points > other.n_parameters:
+            p_value = _f_test(best, other)
+            if p_value < _F_ALPHA:
+                notes.append(
+                    f"{other.model} (AICc undefined with {other.n_points} points) preferred "
+                    f"to {best.model} by the F-test (p = {p_value:.2g})"
+                )
+                best, criterion = other, "F-test"
+        elif _floored(other) * _ORDERS_OF_MAGNITUDE <= _floored(best):
+            notes.append(
+                f"{other.model} fits the {other.n_points} points exactly (no residual "
+                f"degrees of freedom: no AICc, no F-test) while {best.model} leaves residuals "
+                f"{_floored(best) / _floored(other):.2g} times larger: {other.model} kept"
+            )
+            best, criterion = other, "exact fit"
+    return best, criterion, "; ".join(notes)
+
+
+def _floored(fit: TacFit) -> float:
+    return max(fit.weighted_rss, fit.n_points * EXACT_RELATIVE_RESIDUAL**2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,14 +174,10 @@ def select_model(
         pool = shaped or usable
         best = min(pool, key=lambda f: (f.n_parameters, f.weighted_rss))
         criterion = "fewest parameters"
-        for other in sorted(pool, key=lambda f: f.n_parameters):
-            if (best.model, other.model) in _NESTED and _f_test(best, other) < _F_ALPHA:
-                best, criterion = other, "F-test"
         shape = "with an uptake phase " if shaped else ""
         warnings.append(
             f"AICc undefined with {tac.n_points} points for every usable model; kept the "
-            f"simplest model {shape}unless an F-test (p < {_F_ALPHA}) favoured a richer "
-            f"nested one: {best.model}"
+            f"simplest model {shape}unless a richer nested model fits significantly better"
         )
     else:
         best, criterion = None, "none"
@@ -152,6 +185,11 @@ def select_model(
             "no fit usable (" + "; ".join(f"{f.model}: {f.message}" for f in fits) + f"); "
             f"falling back to {FALLBACK}"
         )
+    if best is not None:
+        unscored = [f for f in usable if not math.isfinite(f.aicc)]
+        best, criterion, note = _prefer_richer(best, criterion, unscored)
+        if note:
+            warnings.append(note)
     if (
         best is not None
         and best.model in ("mono_exponential", "bi_exponential")

@@ -144,8 +144,13 @@ def _from_fit(fit: TacFit, selection: ModelSelection | None, warnings: Sequence[
     return TiaResult(
         fit.region, fit.model, fit.tia_mbq_h, fit.tia_se_mbq_h, fit, selection, (),
         tuple(zip(fit.amplitudes_mbq, fit.decay_constants_per_h, strict=True)), (), (),
-        min(fit.decay_constants_per_h), "fit", None, (*warnings, *fit.warnings),
+        min(fit.decay_constants_per_h), "fit", None, _unique((*warnings, *fit.warnings)),
     )  # fmt: skip
+
+
+def _unique(warnings: Sequence[str]) -> tuple[str, ...]:
+    """Warnings in order, each once (selection and fit may say the same thing)."""
+    return tuple(dict.fromkeys(warnings))
 
 
 def tia_trapezoid(
@@ -281,5 +286,6 @@ def time_integrated_activity(
     return TiaResult(
         fallback.region, fallback.method, fallback.tia_mbq_h, math.nan, None, selection,
         fallback.parts_mbq_h, (), fallback.samples_h, fallback.samples_mbq,
-        fallback.tail_decay_per_h, fallback.head, FALLBACK, (*warnings, *fallback.warnings),
+        fallback.tail_decay_per_h, fallback.head, FALLBACK,
+        _unique((*warnings, *fallback.warnings)),
     )  # fmt: skip
