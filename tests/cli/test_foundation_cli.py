@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+from rich.table import Table
 from typer.testing import CliRunner
 
+from theratrial.cli._common import console, fit_table
 from theratrial.cli.main import app
 
 runner = CliRunner()
@@ -229,3 +233,126 @@ def test_unreadable_encoding_is_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["screen", str(path), "--all"])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+# -- one pseudonym rule: screen refuses what dlt and cycle refuse --------------------------
+
+BAD_IDS = ["../../etc/passwd", "Pé-01", "患者1", "SMITH^JOHN", ".hidden"]
+
+
+@pytest.mark.parametrize("bad", BAD_IDS)
+def test_screen_refuses_ids_that_dlt_and_cycle_refuse(tmp_path: Path, bad: str) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({**PATIENT, "patient_id": bad}))
+    db = tmp_path / "s.sqlite"
+    result = runner.invoke(app, ["screen", str(path), "--all", "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    line = " ".join(result.output.split())
+    assert f"{path}: field 'patient_id'" in line
+    assert "pseudonym" in line
+    assert "Traceback" not in result.output
+    assert not db.exists()  # refused before anything is stored
+    dlt = ["dlt", "add", "--trial", "NCT06732505", "--patient", bad, "--level", "DL1"]
+    dlt += ["--cohort", "escalation-prrt-naive", "--no-dlt", "--db", str(tmp_path / "d.sqlite")]
+    assert runner.invoke(app, dlt).exit_code == 2
+
+
+def test_screen_and_dlt_accept_the_same_pseudonym(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({**PATIENT, "patient_id": "SITE-01_P.007"}))
+    assert runner.invoke(app, ["screen", str(path), "--trial", "NCT06732505"]).exit_code == 0
+    dlt = ["dlt", "add", "--trial", "NCT06732505", "--patient", "SITE-01_P.007", "--level"]
+    dlt += ["DL1", "--cohort", "escalation-prrt-naive", "--no-dlt"]
+    result = runner.invoke(app, [*dlt, "--db", str(tmp_path / "d.sqlite")])
+    assert result.exit_code == 0, result.output
+
+
+def test_demo_does_not_create_missing_parent_folders(tmp_path: Path) -> None:
+    out = tmp_path / "absent" / "demo"
+    result = runner.invoke(app, ["demo", "--out", str(out), "--virtual", "0"])
+    assert result.exit_code == 2
+    line = " ".join(result.output.split())
+    assert f"{out}: field '--out'" in line
+    assert f"{out.parent} does not exist" in line
+    assert not out.parent.exists()
+
+
+# -- tables fit the terminal and never hide a number ---------------------------------------
+
+
+def _render(table: Table, width: int) -> str:
+    out = Console(width=width, file=io.StringIO(), color_system=None)
+    out.print(fit_table(table, width=width))
+    text = out.file.getvalue()
+    assert isinstance(text, str)
+    assert all(len(line.rstrip()) <= width for line in text.splitlines())
+    assert "…" not in text
+    return text
+
+
+def _numbers_table() -> Table:
+    table = Table(title="wide")
+    headers = ["group", "n", "mean", "wSD", "RC", "wCV %", "ICC(3,1)", "ICC(2,1)", "bias", "LoA"]
+    for name in headers:
+        table.add_column(name, justify="left" if name == "group" else "right")
+    for group in ("all", "lesion_segment_07"):
+        table.add_row(
+            group, "24", "19.42", "2.206", "6.114", "7.87", "0.972", "0.97", "-0.3282",
+            "-4.86 to 6.93",
+        )  # fmt: skip
+    return table
+
+
+@pytest.mark.parametrize("width", [200, 100, 80, 60, 40])
+def test_fit_table_keeps_every_number_whole(width: int) -> None:
+    text = _render(_numbers_table(), width)
+    tokens = set(text.split())
+    for number in ("19.42", "2.206", "6.114", "7.87", "0.972", "0.97", "-0.3282", "-4.86"):
+        assert number in tokens, (width, text)
+    assert "lesion_segment_07" in tokens
+
+
+def test_fit_table_layouts() -> None:
+    assert "┃" in _render(_numbers_table(), 200)  # fits: the table as it was
+    compact = _render(_numbers_table(), 100)  # too wide boxed: no box, one line per row
+    assert "┃" not in compact
+    assert "│" not in compact
+    assert len([ln for ln in compact.splitlines() if "19.42" in ln]) == 2  # a line per row
+    vertical = _render(_numbers_table(), 40)  # one key/value block per row
+    assert [ln.split() for ln in vertical.splitlines() if ln.startswith("mean")] == [
+        ["mean", "19.42"],
+        ["mean", "19.42"],
+    ]
+
+
+def test_fit_table_wraps_text_at_spaces_before_going_vertical() -> None:
+    table = Table(title="screening")
+    for name in ("criterion", "status", "reason"):
+        table.add_column(name)
+    reason = "creatinine clearance 48.5 mL/min is below the protocol's 50 mL/min " * 2
+    table.add_row("INC-07", "[red]not_met[/]", reason)
+    text = _render(table, 60)
+    assert "┃" in text  # still a table: the long reason wraps
+    assert {"48.5", "mL/min", "INC-07", "not_met"} <= set(text.split())
+
+
+def test_the_console_follows_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the CLI tests set COLUMNS through CliRunner's env: the shared console must follow it
+    monkeypatch.setenv("COLUMNS", "80")
+    assert console.width == 80
+    monkeypatch.setenv("COLUMNS", "132")
+    assert console.width == 132
+
+
+def test_screen_table_at_80_columns_stays_a_table_and_cuts_nothing() -> None:
+    record = Path(__file__).resolve().parents[2] / "src/theratrial/data/patients/DEMO-001.yaml"
+    args = ["screen", str(record), "--trial", "NCT06732505"]
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    result = runner.invoke(app, args, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+    assert "┃ criterion" in result.stdout  # long words in the prose columns fold
+    shown = set(result.stdout.split())
+    assert {c["id"] for c in data["criteria"]} <= shown
+    assert {c["status"] for c in data["criteria"]} <= shown

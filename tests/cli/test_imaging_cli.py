@@ -284,3 +284,78 @@ def test_non_dicom_mask_is_named(dro: Path, tmp_path: Path) -> None:
     )
     assert "mask.dcm" in line
     assert "not a DICOM file" in line
+
+
+def test_ls_of_a_missing_path_names_it(tmp_path: Path) -> None:
+    missing = tmp_path / "absent" / "study"
+    for args in (["ls", str(missing)], ["ls", str(missing), "--json"]):
+        result = runner.invoke(app, args)
+        line = _error_line(result)
+        assert f"{missing}: field 'FOLDER': file or folder not found" in line
+        assert "0 series" not in result.output
+
+
+@pytest.mark.parametrize("command", ["quantify", "suv"])
+def test_mip_into_a_missing_folder_is_refused_and_creates_nothing(
+    dro: Path, tmp_path: Path, command: str
+) -> None:
+    study, masks = _study(dro, tmp_path)
+    png = tmp_path / "nonexistent" / "dir" / "x.png"
+    if command == "quantify":
+        args = ["quantify", str(study), "--masks", str(masks), "--mip", str(png)]
+        args += ["--db", str(tmp_path / "q.sqlite"), "--patient", "P-001"]
+    else:
+        args = ["suv", str(study / "PT"), "--mask", str(masks / "liver.nii.gz"), "--mip", str(png)]
+    line = _error_line(runner.invoke(app, args))
+    assert f"{png}: field '--mip'" in line
+    assert f"{png.parent} does not exist" in line
+    assert not (tmp_path / "nonexistent").exists()
+    assert not (tmp_path / "q.sqlite").exists()  # refused before anything was stored
+
+
+def test_mip_onto_a_folder_is_refused(dro: Path, tmp_path: Path) -> None:
+    study, masks = _study(dro, tmp_path)
+    line = _error_line(
+        runner.invoke(app, ["quantify", str(study), "--masks", str(masks), "--mip", str(tmp_path)])
+    )
+    assert "a file name was expected for --mip" in line
+
+
+@pytest.mark.parametrize("patient", ["../../etc/passwd", "Pé-01", ".hidden", "a/b"])
+def test_quantify_patient_follows_the_one_pseudonym_rule(
+    dro: Path, tmp_path: Path, patient: str
+) -> None:
+    study, masks = _study(dro, tmp_path)
+    db = tmp_path / "q.sqlite"
+    args = ["quantify", str(study), "--masks", str(masks), "--db", str(db), "--patient", patient]
+    line = _error_line(runner.invoke(app, args))
+    assert "field '--patient'" in line
+    assert "pseudonym" in line
+    assert not db.exists()
+
+
+def _tokens(text: str) -> set[str]:
+    return set(text.split())
+
+
+@pytest.mark.parametrize("columns", ["80", "60", "40"])
+def test_quantify_table_fits_the_terminal_and_shows_every_number(
+    dro: Path, tmp_path: Path, columns: str
+) -> None:
+    from theratrial.cli.imaging import TABLE_COLUMNS, _fmt
+
+    study, masks = _study(dro, tmp_path)
+    (masks / "lesion_01.nii.gz").rename(masks / "lesion_liver_segment_07_long_name.nii.gz")
+    args = ["quantify", str(study), "--masks", str(masks), "--mtv", "41%"]
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    result = runner.invoke(app, args, env={"COLUMNS": columns})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    assert all(len(line) <= int(columns) for line in result.stdout.splitlines())
+    shown = _tokens(result.stdout)
+    for row in data["rows"]:
+        for name, _ in TABLE_COLUMNS:
+            if name in ("region", "kind"):  # text may fold at 40 columns, never vanish
+                assert row[name] in "".join(result.stdout.split()), (columns, result.stdout)
+            else:  # a number is never broken
+                assert _fmt(row[name]) in shown, (columns, name, result.stdout)

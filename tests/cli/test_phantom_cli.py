@@ -142,3 +142,27 @@ def test_phantom_cohort_with_images(tmp_path: Path) -> None:
     assert (tmp_path / "c" / "VP-1-002" / "truth.json").is_file()
     again = runner.invoke(app, ["phantom-cohort", str(tmp_path / "c"), "--n", "2", "--seed", "1"])
     assert again.exit_code == 2
+
+
+def test_no_folders_are_created_above_the_output_folder(tmp_path: Path) -> None:
+    deep = tmp_path / "nonexistent" / "dir" / "p"
+    for args in (
+        ["phantom", str(deep), "--seed", "1", "--grid", "16"],
+        ["phantom-cohort", str(deep), "--seed", "1", "--n", "1", "--no-images"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, args
+        line = " ".join(result.output.split())
+        assert f"{deep}: field 'DIR': the folder {deep.parent} does not exist" in line
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_phantom_patient_id_follows_the_one_pseudonym_rule(tmp_path: Path) -> None:
+    out = tmp_path / "p"
+    for bad in ("../../etc/passwd", "Pé-01", ".hidden"):
+        args = ["phantom", str(out), "--seed", "1", "--grid", "16", "--patient-id", bad]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, bad
+        assert "field 'patient_id'" in result.output
+        assert "pseudonym" in result.output
+    assert not out.exists() or not any(out.iterdir())

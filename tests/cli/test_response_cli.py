@@ -459,3 +459,134 @@ def test_model_header_only_table_exits_2(tmp_path: Path, level: str) -> None:
     assert "empty.csv" in result.stderr
     assert "no rows" in result.stderr
     assert "Traceback" not in result.output
+
+
+# -- tables at 80 columns: every number whole, never "4.7…" -------------------------------
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    return "-" if value is None else f"{value:.{digits}g}"
+
+
+def _shown(args: list[str], columns: str) -> set[str]:
+    result = runner.invoke(app, args, env={"COLUMNS": columns})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    assert all(len(line) <= int(columns) for line in result.stdout.splitlines())
+    return set(result.stdout.split())
+
+
+@pytest.mark.parametrize("columns", ["80", "60", "40"])
+def test_repeatability_table_shows_every_number_in_full(tmp_path: Path, columns: str) -> None:
+    path = _measurements(tmp_path)
+    data = json.loads(runner.invoke(app, ["repeatability", str(path), "--json"]).stdout)
+    shown = _shown(["repeatability", str(path)], columns)
+    for r in [data["overall"], *data["groups"]]:
+        ba = r["bland_altman"]
+        expected = [
+            _fmt(r["mean"]), _fmt(r["wsd"]), _fmt(r["rc"]), _fmt(r["wcv_pct"], 3),
+            _fmt(r["rc_relative_pct"], 3), _fmt(r["icc"]["ICC(3,1)"]["value"], 3),
+            _fmt(r["icc"]["ICC(2,1)"]["value"], 3), _fmt(ba["bias"]),
+            f"{ba['loa_low']:.3g}", f"{ba['loa_high']:.3g}", str(r["n_subjects"]),
+        ]  # fmt: skip
+        assert set(expected) <= shown, (columns, set(expected) - shown)
+
+
+@pytest.mark.parametrize("columns", ["80", "40"])
+def test_recist_dates_and_numbers_are_not_cut(tmp_path: Path, columns: str) -> None:
+    path = _write(tmp_path, "a.json", ASSESSMENTS)
+    data = json.loads(runner.invoke(app, ["recist", str(path), "--json"]).stdout)
+    shown = _shown(["recist", str(path)], columns)
+    for tp in data["time_points"]:
+        expected = {tp["date"], str(tp["day"]), _fmt(tp["sum_mm"])}
+        expected |= {_fmt(tp["change_from_baseline_pct"]), _fmt(tp["change_from_nadir_pct"])}
+        assert expected <= shown, (columns, expected - shown)
+        assert (tp["non_target"] or "-") in shown
+
+
+def test_model_table_fits_80_columns(tmp_path: Path) -> None:
+    path = _epv_table(tmp_path, n=40, events=20)
+    args = ["model", "patients", str(path), "--outcome", "responder", "--predictors"]
+    args += ["dose_gy,suv", "--bootstrap", "0", "--folds", "2"]
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    shown = _shown(args, "80")
+    for fit in data["univariable"]:
+        assert {_fmt(fit["odds_ratio"]), _fmt(fit["p_value"], 3)} <= shown
+
+
+# -- too few events per predictor (Peduzzi et al. 1996) -----------------------------------
+
+
+def _epv_table(tmp_path: Path, *, n: int, events: int) -> Path:
+    rng = np.random.default_rng(11)
+    dose = rng.uniform(10, 80, n)
+    responder = np.zeros(n, dtype=int)
+    responder[np.argsort(dose + rng.normal(0, 20, n))[-events:]] = 1
+    frame = pd.DataFrame(
+        {
+            "patient": [f"P{i:02d}" for i in range(n)],
+            "dose_gy": dose.round(2),
+            "suv": rng.uniform(5, 40, n).round(2),
+            "responder": responder,
+        }
+    )
+    path = tmp_path / "patients.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_model_patients_warns_below_ten_events_per_predictor(tmp_path: Path) -> None:
+    path = _epv_table(tmp_path, n=30, events=7)  # 7 events, 2 predictors: EPV 3.5
+    args = ["model", "patients", str(path), "--outcome", "responder", "--predictors"]
+    args += ["dose_gy,suv", "--bootstrap", "20", "--folds", "3"]
+    out = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    epv = out["events_per_variable"]
+    assert (epv["n_events"], epv["n_predictors"], epv["epv"]) == (7, 2, 3.5)
+    assert epv["adequate"] is False
+    assert len(out["warnings"]) == 1
+    assert "Peduzzi" in out["warnings"][0]
+    assert "3.5 events per predictor" in out["warnings"][0]
+    text = runner.invoke(app, args, env={"COLUMNS": "80"})
+    assert text.exit_code == 0, text.output
+    flat = " ".join(text.stdout.split())
+    assert "warning: 7 events" in flat
+    assert "3.5 events per predictor, below 10 (Peduzzi et al. 1996)" in flat
+
+
+def test_model_patients_with_enough_events_has_no_warning(tmp_path: Path) -> None:
+    path = _epv_table(tmp_path, n=60, events=25)  # 25 events (the rarer class), 2 predictors
+    args = ["model", "patients", str(path), "--outcome", "responder", "--predictors"]
+    args += ["dose_gy,suv", "--bootstrap", "0", "--folds", "2"]
+    out = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert out["warnings"] == []
+    assert out["events_per_variable"]["epv"] == 12.5
+    assert "warning" not in runner.invoke(app, args).stdout
+
+
+# -- output folders are never created inside a missing folder -----------------------------
+
+
+@pytest.mark.parametrize("command", ["recist", "repeatability", "model"])
+def test_figures_in_a_missing_parent_folder_are_refused(tmp_path: Path, command: str) -> None:
+    figs = tmp_path / "nonexistent" / "figs"
+    if command == "recist":
+        args = ["recist", str(_write(tmp_path, "a.json", ASSESSMENTS))]
+    elif command == "repeatability":
+        args = ["repeatability", str(_measurements(tmp_path))]
+    else:
+        path = _epv_table(tmp_path, n=40, events=20)
+        args = ["model", "patients", str(path), "--outcome", "responder", "--predictors", "suv"]
+    result = runner.invoke(app, [*args, "--figures", str(figs)])
+    assert result.exit_code == 2, result.output
+    line = " ".join(result.output.split())
+    assert f"{figs}: field '--figures'" in line
+    assert not figs.parent.exists()
+
+
+def test_recist_patient_ids_follow_the_pseudonym_rule(tmp_path: Path) -> None:
+    data = {"patients": [{"id": "../../x", **ASSESSMENTS}]}
+    path = _write(tmp_path, "cohort.json", data)
+    result = runner.invoke(app, ["recist", str(path), "--figures", str(tmp_path / "figs")])
+    assert result.exit_code == 2
+    assert "field 'patients[0].id'" in result.output
+    assert not (tmp_path / "x_spider_lesions.png").exists()

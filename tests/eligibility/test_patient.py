@@ -140,11 +140,16 @@ def test_invalid_json_gives_the_line() -> None:
     assert err.value.line == 3
 
 
-@pytest.mark.parametrize("bad_id", ["John Smith", "P 001", "P-001\t", ""])
+@pytest.mark.parametrize(
+    "bad_id",
+    ["John Smith", "P 001", "P-001\t", "", "../../etc/passwd", "Pé-01", "a/b", "SMITH^J", "x" * 65],
+)
 def test_patient_id_must_be_a_pseudonym_without_spaces(bad_id: str) -> None:
     with pytest.raises(PatientRecordError) as err:
         parse_patient(json.dumps({**MINIMAL, "patient_id": bad_id}))
     assert err.value.field == "patient_id"
+    assert err.value.hint is not None
+    assert "pseudonym" in err.value.hint
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,14 @@
-"""Helpers shared by every CLI command: error reporting, JSON output, the console.
+"""Helpers shared by every CLI command: error reporting, JSON output, paths, tables.
 
 Every command body runs inside :func:`handle_errors`, which turns a
 :class:`~theratrial.errors.TheratrialError` (or a missing file, or invalid JSON) into one
 clear line on stderr and exit code 2, never a traceback.
+
+Paths: an input that does not exist is an error (:func:`existing_path`); an output file
+goes into a folder that already exists and an output folder into a parent that already
+exists (:func:`output_file`, :func:`output_folder`): no command creates folders the user
+did not name. Tables are printed with :func:`print_table`, which fits them to the
+terminal (see :func:`fit_table`) and never cuts a number.
 """
 
 from __future__ import annotations
@@ -19,9 +25,12 @@ from typing import Any, NoReturn
 
 import numpy as np
 import typer
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
 
-from theratrial.errors import TheratrialError
+from theratrial.errors import InputError, ParameterError, TheratrialError
 
 __all__ = [
     "DB_OPTION",
@@ -29,9 +38,14 @@ __all__ = [
     "VERDICT_STYLE",
     "console",
     "err_console",
+    "existing_path",
     "exit_with_error",
+    "fit_table",
     "handle_errors",
+    "output_file",
+    "output_folder",
     "print_json",
+    "print_table",
     "to_jsonable",
 ]
 
@@ -118,3 +132,158 @@ def to_jsonable(value: Any) -> Any:
 def print_json(value: Any) -> None:
     """Write ``value`` as indented JSON on stdout (plain, no Rich markup)."""
     typer.echo(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
+
+
+def existing_path(path: Path, *, field: str, folder: bool = False) -> Path:
+    """``path`` if it exists (a folder when ``folder``), else an ``InputError`` naming it."""
+    if not path.exists():
+        what = "folder" if folder else "file or folder"
+        raise InputError(f"{what} not found", file=path, field=field, hint="check the path")
+    if folder and not path.is_dir():
+        raise InputError("is a file, a folder was expected", file=path, field=field)
+    return path
+
+
+def output_file(path: Path, *, option: str) -> Path:
+    """``path`` if it can be written as a file in a folder that already exists.
+
+    Checked before any work is done, so a bad path costs nothing and stores nothing.
+    """
+    if path.is_dir():
+        raise ParameterError(f"is a folder, a file name was expected for {option}", file=path)
+    if not path.parent.is_dir():
+        raise ParameterError(
+            f"the folder {path.parent} does not exist",
+            file=path,
+            field=option,
+            hint="create the folder first, or write into an existing one",
+        )
+    return path
+
+
+def output_folder(path: Path, *, option: str) -> Path:
+    """``path`` if it is a folder, or can be made one inside a folder that already exists."""
+    if path.exists() and not path.is_dir():
+        raise ParameterError(f"is a file, a folder was expected for {option}", file=path)
+    if not path.exists() and not path.parent.is_dir():
+        raise ParameterError(
+            f"the folder {path.parent} does not exist",
+            file=path,
+            field=option,
+            hint="create the parent folder first, or choose a folder inside an existing one",
+        )
+    return path
+
+
+def _text(cell: Any) -> Text:
+    if isinstance(cell, Text):
+        return cell
+    return Text.from_markup(cell) if isinstance(cell, str) else Text(str(cell))
+
+
+def _widths(cell: Any) -> tuple[int, int]:
+    """(longest word, longest line) of a cell, in terminal cells."""
+    plain = _text(cell).plain
+    words = [cell_len(w) for w in plain.split()]
+    lines = [cell_len(line) for line in plain.split("\n")]
+    return max(words, default=0), max(lines, default=0)
+
+
+_FOLDED_MIN = 12
+"""Narrowest width of a column created with ``overflow="fold"`` (longer words fold)."""
+
+
+def fit_table(table: Table, *, width: int | None = None) -> RenderableType:
+    """``table`` fitted to ``width`` terminal cells (default: the console's) without cutting.
+
+    Every cell wraps at spaces and folds instead of ending in an ellipsis. When the
+    table's natural width does not fit, the box is dropped (columns two spaces apart);
+    when that is still too wide, each column gets at least its longest word (a number is
+    one word, so it is never broken) and the room left goes to the columns that wrap, in
+    the box if it fits, else without; a column created with ``overflow="fold"`` (prose,
+    names) may fold a word longer than 12 cells. When even the longest words do not fit
+    side by side, the table is printed vertically: one ``column  value`` block per row.
+
+    Examples
+    --------
+    >>> import io
+    >>> from rich.console import Console
+    >>> t = Table(title="demo")
+    >>> for name in ("region", "mean", "max"):
+    ...     t.add_column(name)
+    >>> t.add_row("liver", "0.9959", "1.000001")
+    >>> out = Console(width=16, file=io.StringIO())
+    >>> out.print(fit_table(t, width=16))
+    >>> print(out.file.getvalue().strip())
+    demo
+    region  liver
+    mean    0.9959
+    max     1.000001
+    """
+    available = console.width if width is None else width
+    columns = table.columns
+    if not columns:
+        return table
+    words: list[int] = []
+    lines: list[int] = []
+    for column in columns:
+        measured = [_widths(column.header), *(_widths(c) for c in column.cells)]
+        word = max(w for w, _ in measured)
+        # a column the caller made foldable (prose, names) may fold its long words
+        words.append(min(word, _FOLDED_MIN) if column.overflow == "fold" else word)
+        lines.append(max(line for _, line in measured))
+        column.no_wrap = False
+        column.overflow = "fold"
+    boxed = _extra_width(table, compact=False)
+    compact = _extra_width(table, compact=True)
+    for need, extra in ((lines, boxed), (lines, compact), (words, boxed), (words, compact)):
+        room = available - extra - sum(need)
+        if room >= 0:
+            break
+    else:
+        return _vertical(table)
+    if extra != boxed:  # no box: columns two spaces apart
+        table.box = None
+        table.pad_edge = False
+        table.show_edge = False
+    if need is words:  # wrap at spaces; the room left goes to the columns that wrap
+        wanted = [line - word for word, line in zip(words, lines, strict=True)]
+        total = sum(wanted)
+        for column, word, more in zip(columns, words, wanted, strict=True):
+            column.width = word + (room * more // total if total else 0)
+    return table
+
+
+def _extra_width(table: Table, *, compact: bool) -> int:
+    """Cells of a row that are padding and rules, not content (``compact``: no box)."""
+    _, right, _, left = table.padding
+    n = len(table.columns)
+    pad_edge = table.pad_edge and not compact
+    padding = (left + right) * n - (0 if pad_edge else left + right)
+    if compact or not table.box:
+        return padding
+    return padding + (2 if table.show_edge else 0) + n - 1
+
+
+def _vertical(table: Table) -> RenderableType:
+    """One key/value block per row: the layout for a terminal narrower than the table."""
+    keys = [" ".join(_text(c.header).plain.split()) for c in table.columns]
+    rows = zip(*(list(c.cells) for c in table.columns), strict=True)
+    parts: list[RenderableType] = []
+    if table.title:
+        parts.append(_text(table.title))
+    for i, row in enumerate(rows):
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", overflow="fold")
+        grid.add_column(overflow="fold")
+        for key, cell in zip(keys, row, strict=True):
+            grid.add_row(key, cell)
+        if i:
+            parts.append(Text(""))
+        parts.append(grid)
+    return Group(*parts)
+
+
+def print_table(table: Table) -> None:
+    """Print ``table`` on the console, fitted to the terminal (:func:`fit_table`)."""
+    console.print(fit_table(table))

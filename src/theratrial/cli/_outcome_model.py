@@ -13,7 +13,14 @@ from typing import Any, Literal
 import typer
 from rich.table import Table
 
-from theratrial.cli._common import console, handle_errors, print_json, to_jsonable
+from theratrial.cli._common import (
+    console,
+    handle_errors,
+    output_folder,
+    print_json,
+    print_table,
+    to_jsonable,
+)
 from theratrial.cli._progress import progress_callback
 from theratrial.cli._response_options import FIGURES, JSON, fmt
 from theratrial.errors import ParameterError
@@ -60,6 +67,8 @@ def _model_payload(analysis: Any, written: list[Path]) -> dict[str, Any]:
         "n_obs": analysis.n_obs,
         "n_patients": analysis.n_clusters,
         "n_excluded": analysis.n_excluded,
+        "events_per_variable": to_jsonable(analysis.events_per_variable),
+        "warnings": list(analysis.warnings),
         "univariable": uni,
         "multivariable": fit_json(analysis.multivariable),
         "discrimination": to_jsonable(analysis.apparent_auc),
@@ -126,7 +135,9 @@ def _model_table(analysis: Any) -> None:
     for kind, c in rows:
         est, ci = (c.odds_ratio, c.odds_ratio_ci) if binary else (c.estimate, (c.ci_low, c.ci_high))
         table.add_row(kind, c.term, fmt(est), f"{fmt(ci[0])} to {fmt(ci[1])}", fmt(c.p_value, 3))
-    console.print(table)
+    print_table(table)
+    for warning in analysis.warnings:
+        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     if not analysis.multivariable.ok:
         console.print(f"multivariable fit failed: {analysis.multivariable.message}")
     auc, cv = analysis.apparent_auc, analysis.cross_validation
@@ -162,6 +173,8 @@ def _patient_column(frame: Any, given: str | None) -> str:
 
 
 def _run_model(as_json: bool, figures: Path | None, fit: Callable[[Any], Any]) -> None:
+    if figures is not None:
+        output_folder(figures, option="--figures")
     with progress_callback(not as_json, "fitting") as progress:
         analysis = fit(progress)
     written = _model_figures(analysis, figures) if figures is not None else []

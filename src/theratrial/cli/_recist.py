@@ -13,9 +13,17 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from theratrial.cli._common import console, handle_errors, print_json, to_jsonable
+from theratrial.cli._common import (
+    console,
+    handle_errors,
+    output_folder,
+    print_json,
+    print_table,
+    to_jsonable,
+)
 from theratrial.cli._response_options import FIGURES, JSON, fmt
 from theratrial.errors import PatientRecordError
+from theratrial.ids import check_pseudonym
 from theratrial.response import (
     RecistEvaluation,
     assessment_from_dict,
@@ -94,7 +102,7 @@ def _recist_table(evaluation: RecistEvaluation, title: str) -> None:
             fmt(tp.new_lesions),
             fmt(tp.overall),
         )
-    console.print(table)
+    print_table(table)
     bor = evaluation.best_overall_response
     console.print(f"Best overall response: [bold]{bor.response.value}[/] ({bor.reason})")
     for tp in evaluation.time_points:
@@ -110,7 +118,11 @@ def _patients(data: Any, file: str) -> list[tuple[str, Any]]:
                 raise PatientRecordError(
                     "a patient must be an object", file=file, field=f"patients[{i}]"
                 )
-            pid = str(item.get("id", item.get("patient_id", f"patient {i + 1}")))
+            key = "id" if "id" in item else "patient_id"
+            if key in item:  # a pseudonym: it names the figure files too
+                pid = check_pseudonym(item[key], field=f"patients[{i}].{key}", file=file)
+            else:
+                pid = f"patient {i + 1}"
             out.append((pid, item))
         return out
     return [("", data)]
@@ -128,6 +140,8 @@ def recist_command(
     figures: Path | None = FIGURES,
 ) -> None:
     with handle_errors():
+        if figures is not None:
+            output_folder(figures, option="--figures")
         try:
             data = json.loads(assessments.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:

@@ -12,7 +12,14 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from theratrial.cli._common import console, handle_errors, print_json, to_jsonable
+from theratrial.cli._common import (
+    console,
+    handle_errors,
+    output_folder,
+    print_json,
+    print_table,
+    to_jsonable,
+)
 from theratrial.cli._response_options import FIGURES, JSON, fmt
 
 __all__ = ["repeatability_command"]
@@ -62,6 +69,8 @@ def repeatability_command(
     with handle_errors():
         from theratrial.stats import read_csv_table, repeatability_from_table
 
+        if figures is not None:
+            output_folder(figures, option="--figures")
         frame = read_csv_table(measurements)
         report = repeatability_from_table(
             frame,
@@ -152,6 +161,6 @@ def repeatability_command(
                 fmt(None if ba is None else ba.bias),
                 "-" if ba is None else f"{ba.loa_low:.3g} to {ba.loa_high:.3g}",
             )
-        console.print(table)
+        print_table(table)
         for path in written:
             console.print(f"figure: {path}", highlight=False)

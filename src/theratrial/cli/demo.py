@@ -10,7 +10,13 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from theratrial.cli._common import VERDICT_STYLE, console, handle_errors
+from theratrial.cli._common import (
+    VERDICT_STYLE,
+    console,
+    handle_errors,
+    output_folder,
+    print_table,
+)
 from theratrial.eligibility import Patient, Screening, parse_patient, screen
 from theratrial.imaging import StudyQuantification, quantify_study
 from theratrial.imaging.study import pick_quantitative_series
@@ -66,7 +72,7 @@ def demo(
     """The main job: screen the bundled and virtual patients against every bundled trial,
     quantify the virtual patients' 68Ga PET per organ and lesion, store it all in SQLite."""
     with handle_errors():
-        out.mkdir(parents=True, exist_ok=True)
+        output_folder(out, option="--out").mkdir(exist_ok=True)
         db_path = out / "theratrial.sqlite"
         db_path.unlink(missing_ok=True)
         protocols = bundled_protocols()
@@ -116,15 +122,15 @@ def demo(
                 s = by_key[(patient.patient_id, p.id)]
                 cells.append(f"[{VERDICT_STYLE[s.verdict.value]}]{s.verdict.value}[/]")
             table.add_row(patient.patient_id, *cells)
-        console.print(table)
+        print_table(table)
         totals = Table(title="Stored screenings by trial and verdict")
         for col in ("trial", "verdict", "screenings"):
             totals.add_column(col)
         for trial_id, verdict, n in summary:
             totals.add_row(trial_id, verdict, str(n))
-        console.print(totals)
+        print_table(totals)
         if quantified:
-            console.print(_biodistribution_table(quantified))
+            print_table(_biodistribution_table(quantified))
         console.print(
             f"Results stored in {db_path} (SQLite); virtual patients in {out / 'virtual-cohort'}."
         )

@@ -20,8 +20,16 @@ from rich import box
 from rich.progress import Progress
 from rich.table import Table
 
-from theratrial.cli._common import console, handle_errors, print_json
+from theratrial.cli._common import (
+    console,
+    existing_path,
+    handle_errors,
+    output_file,
+    print_json,
+    print_table,
+)
 from theratrial.errors import ParameterError
+from theratrial.ids import check_pseudonym
 from theratrial.imaging import (
     MtvThreshold,
     SeriesRef,
@@ -219,6 +227,8 @@ def suv_command(
 ) -> None:
     """SUV statistics of one VOI in one PET series, with every assumption made."""
     with handle_errors():
+        if mip is not None:
+            output_file(mip, option="--mip")
         wanted = _suv_type(suv)
         overrides = _suv_overrides(weight_kg, height_m, sex, activity_mbq, injection_time)
         volume = load_volume(series_dir)
@@ -250,7 +260,7 @@ def suv_command(
         table.add_column("value", justify="right")
         for key in ("volume_ml", "min", "max", "mean", "median", "sd", "peak"):
             table.add_row(key, _fmt(payload[key]))
-        console.print(table)
+        print_table(table)
         for note in assumptions:
             console.print(f"  - {note}", highlight=False)
 
@@ -283,14 +293,10 @@ def quantify_command(
 ) -> None:
     """Per-organ / per-lesion table of a study: SUV or Bq/mL, %IA, ratios, Krenning."""
     with handle_errors():
-        if patient is not None and (
-            not 0 < len(patient) <= 64 or any(ch.isspace() for ch in patient)
-        ):
-            raise ParameterError(
-                "the patient id must be 1-64 characters without spaces",
-                field="--patient",
-                hint="give the pseudonymous id, never a name",
-            )
+        if patient is not None:
+            check_pseudonym(patient, field="--patient")
+        if mip is not None:
+            output_file(mip, option="--mip")
         if lesion_metric not in ("max", "peak", "mean"):
             raise ParameterError(
                 f"unknown lesion metric {lesion_metric!r}",
@@ -360,13 +366,13 @@ def quantify_command(
             pad_edge=False,
         )
         for name, header in TABLE_COLUMNS:
-            if name == "region":
-                table.add_column(header, no_wrap=True, overflow="fold")
+            if name == "region":  # a name is kept whole, like a number (print_table)
+                table.add_column(header)
             else:
                 table.add_column(header, justify="right")
         for row in rows:
             table.add_row(*(_fmt(row[name]) for name, _ in TABLE_COLUMNS))
-        console.print(table)
+        print_table(table)
         for note in result.assumptions:
             console.print(f"  - {note}", highlight=False)
 
@@ -389,7 +395,7 @@ def ls_command(
 ) -> None:
     """List the DICOM studies and series (and NIfTI files) found under a folder."""
     with handle_errors():
-        inventory = scan_folder(folder)
+        inventory = scan_folder(existing_path(folder, field="FOLDER"))
         series = [
             {
                 "study_uid": s.study_uid,
@@ -426,7 +432,7 @@ def ls_command(
                 str(item["n_files"]),
                 str(item["folder"]),
             )
-        console.print(table)
+        print_table(table)
         for nifti in inventory.nifti:
             console.print(f"NIfTI: {nifti}", highlight=False)
         if inventory.skipped:

@@ -17,7 +17,14 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from theratrial.cli._common import console, err_console, handle_errors, print_json
+from theratrial.cli._common import (
+    console,
+    err_console,
+    handle_errors,
+    output_folder,
+    print_json,
+    print_table,
+)
 from theratrial.errors import ParameterError
 from theratrial.phantoms import (
     PhantomConfig,
@@ -171,6 +178,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Generate one virtual NET patient: CT, 68Ga PET (+ retest), SPECT, masks, truth."""
         with handle_errors():
+            output_folder(patient_dir, option="DIR")
             cfg = _config(
                 grid=grid,
                 nuclide=nuclide,
@@ -213,6 +221,7 @@ def register(app: typer.Typer) -> None:
         with handle_errors():
             if seed < 0:
                 raise ParameterError(f"--seed must be >= 0, got {seed}", field="--seed")
+            output_folder(cohort_dir, option="DIR")
             cfg = _config(
                 grid=grid,
                 nuclide=nuclide,
@@ -265,7 +274,7 @@ def register(app: typer.Typer) -> None:
                 table.add_row(
                     p["patient_id"], str(p["seed"]), str(p["n_lesions"]), p["path"] or "-"
                 )
-            console.print(table)
+            print_table(table)
             console.print(
                 f"{summary['n_lesions']} lesions, {summary['n_responders']} responders; "
                 f"table {summary['lesion_table']} ({summary['elapsed_s']:.1f} s)"
@@ -288,7 +297,7 @@ def _print_patient(s: dict[str, Any]) -> None:
             f"{o['absorbed_dose_gy_total']:.2f}",
             f"{o['absorbed_dose_gy_per_gbq']:.3f}",
         )
-    console.print(organs)
+    print_table(organs)
     lesions = Table(title="Lesions (truth)")
     for col in ("lesion", "type", "LD mm", "68Ga SUVmean", "dose Gy", "responder"):
         lesions.add_column(col)
@@ -301,5 +310,5 @@ def _print_patient(s: dict[str, Any]) -> None:
             f"{les['absorbed_dose_gy_total']:.1f}",
             "yes" if les["responder"] else "no",
         )
-    console.print(lesions)
+    print_table(lesions)
     console.print(f"{len(s['series'])} series, {s['n_masks']} masks, truth: {s['truth_path']}")

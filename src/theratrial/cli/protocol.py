@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from theratrial.cli._common import console, handle_errors, print_json
+from theratrial.cli._common import console, handle_errors, print_json, print_table
 from theratrial.protocol import bundled_protocols, load_protocol
 from theratrial.protocol.schema import Protocol
 
@@ -72,7 +72,7 @@ def trials(json_out: bool = typer.Option(False, "--json", help="Machine-readable
                 dosing,
                 f"{len(p.inclusion)}/{len(p.exclusion)}",
             )
-        console.print(table)
+        print_table(table)
 
 
 @protocol_app.command("validate")

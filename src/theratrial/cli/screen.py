@@ -20,6 +20,7 @@ from theratrial.cli._common import (
     exit_with_error,
     handle_errors,
     print_json,
+    print_table,
 )
 from theratrial.eligibility import Patient, Screening, find_trials, load_patient, screen
 from theratrial.errors import InputError
@@ -66,7 +67,7 @@ def _print_table(s: Screening) -> None:
     for c in s.criteria:
         style = STATUS_STYLE[c.status.value]
         table.add_row(c.id, c.section[:3], f"[{style}]{c.status.value}[/]", c.label, c.reason)
-    console.print(table)
+    print_table(table)
     if s.cohorts:
         console.print(f"cohorts: {', '.join(s.cohorts)}")
     for note in s.assumptions:
@@ -176,7 +177,7 @@ def screen_command(
                     str(c["unknown"]),
                     str(c["needs_review"]),
                 )
-            console.print(ranking)
+            print_table(ranking)
 
 
 def register(app: typer.Typer) -> None:

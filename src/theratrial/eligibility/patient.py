@@ -2,7 +2,9 @@
 
 Every date is ISO 8601 (``2026-03-14``). Lab values carry their unit and, when a criterion
 uses multiples of the normal range, the lab's own reference range. Identifiers are
-pseudonymous: a record must never hold a name or a hospital number.
+pseudonymous: a record must never hold a name or a hospital number; ``patient_id`` follows
+the one rule of :mod:`theratrial.ids` (1-64 ASCII letters, digits, ``-``, ``_``, ``.``,
+starting with a letter or digit).
 
 A minimal record::
 
@@ -27,7 +29,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from theratrial.eligibility.units import parse_unit
-from theratrial.errors import PatientRecordError, UnitError
+from theratrial.errors import InputError, PatientRecordError, UnitError
+from theratrial.ids import PSEUDONYM_HINT, check_pseudonym, is_pseudonym
 
 __all__ = [
     "GEP_SITES",
@@ -241,7 +244,7 @@ class Consent(_Record):
 class Patient(_Record):
     """Everything the screening engine can use about one patient."""
 
-    patient_id: str = Field(min_length=1, max_length=64)
+    patient_id: str
     screening_date: dt.date | None = None
     planned_treatment_date: dt.date | None = None
     site: str | None = None
@@ -262,8 +265,12 @@ class Patient(_Record):
     @field_validator("patient_id")
     @classmethod
     def _pseudonymous(cls, value: str) -> str:
-        if any(ch.isspace() for ch in value):
-            raise ValueError("use a pseudonymous id without spaces, never a name")
+        """The one id rule of :func:`theratrial.ids.check_pseudonym` (DICOM-safe)."""
+        if not is_pseudonym(value):
+            try:
+                check_pseudonym(value)
+            except InputError as exc:
+                raise ValueError(exc.message) from None
         return value
 
 
@@ -365,6 +372,8 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
 
 
 def _hint(error_type: str, field: str) -> str:
+    if field == "patient_id" and error_type == "value_error":
+        return PSEUDONYM_HINT
     if "date" in error_type:
         return f"write '{field}' as an ISO date, e.g. 2026-03-14"
     hints = {

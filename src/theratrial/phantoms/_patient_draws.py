@@ -20,7 +20,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from theratrial.errors import ParameterError
+from theratrial.ids import check_pseudonym
 from theratrial.phantoms._layout import Demographics, LesionCounts
 from theratrial.phantoms._patient_types import LesionResponse, VirtualPatient
 from theratrial.phantoms.anatomy import BodyOutline, Region
@@ -89,17 +89,11 @@ def region_volumes(regions: list[Region], body: BodyOutline) -> tuple[dict[str, 
 
 
 def pseudonym(patient_id: str) -> str:
-    """A patient id fit for (0010,0020) Patient ID and file names: a pseudonym, not a name."""
-    if not 0 < len(patient_id) <= 64 or any(
-        ch.isspace() or ch in "^\\/" or not ch.isprintable() for ch in patient_id
-    ):
-        raise ParameterError(
-            f"patient id must be 1-64 characters without spaces, '^', '\\' or '/', got "
-            f"{len(patient_id)} characters",
-            field="patient_id",
-            hint="use a pseudonymous id such as VP-000001, never a name",
-        )
-    return patient_id
+    """A patient id fit for (0010,0020) Patient ID and file names: a pseudonym, not a name.
+
+    The one rule of :func:`theratrial.ids.check_pseudonym` (raises ``ParameterError``).
+    """
+    return check_pseudonym(patient_id, field="patient_id")
 
 
 def lesion_responses(p: VirtualPatient, rng: np.random.Generator) -> dict[str, LesionResponse]:

@@ -28,6 +28,9 @@ Outcome models (Bordet trial: lesion-by-lesion outcome and a patient response mo
     ``analyse_patients(frame, *, predictors, outcome | time+event+landmark, aggregate)``
     -> ``OutcomeAnalysis``; ``outcome_values``, ``patient_summary``,
     ``progression_free_at``.
+    ``events_per_variable(outcome, n_predictors)`` -> ``EventsPerVariable``: a binary
+    model with fewer than ``MIN_EVENTS_PER_VARIABLE`` (10) events per predictor is flagged
+    (Peduzzi et al. 1996); ``OutcomeAnalysis.warnings`` carries the sentence.
 """
 
 from __future__ import annotations
@@ -42,6 +45,11 @@ from theratrial.stats.discrimination import (
     auc_estimate,
     calibration,
     roc_curve_points,
+)
+from theratrial.stats.epv import (
+    MIN_EVENTS_PER_VARIABLE,
+    EventsPerVariable,
+    events_per_variable,
 )
 from theratrial.stats.icc import (
     ICC_FORMS,
@@ -77,12 +85,14 @@ __all__ = [
     "AGGREGATIONS",
     "ICC_FORMS",
     "LOA_Z",
+    "MIN_EVENTS_PER_VARIABLE",
     "RC_FACTOR",
     "AucEstimate",
     "BlandAltman",
     "Calibration",
     "Coefficient",
     "CrossValidation",
+    "EventsPerVariable",
     "ICCEstimate",
     "ICCTable",
     "LesionMatch",
@@ -104,6 +114,7 @@ __all__ = [
     "bland_altman",
     "calibration",
     "cross_validate",
+    "events_per_variable",
     "fit_model",
     "icc",
     "match_lesions",

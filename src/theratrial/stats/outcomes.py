@@ -17,7 +17,8 @@ or responder yes/no at a stated threshold), and wants a patient-level response m
 Rows with a missing outcome or predictor are left out of the models that need them
 (complete cases, counted in ``n_excluded``). With ``standardize`` every coefficient is per
 standard deviation of its predictor (SD over the non-missing values), which makes the
-effect plot comparable across predictors.
+effect plot comparable across predictors. A binary outcome with fewer than 10 events per
+predictor (Peduzzi et al. 1996, :mod:`theratrial.stats.epv`) carries a warning.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from theratrial.stats.discrimination import (
     calibration,
     roc_curve_points,
 )
+from theratrial.stats.epv import EventsPerVariable, events_per_variable
 from theratrial.stats.outcome_definition import OutcomeDefinition, outcome_values
 from theratrial.stats.regression import Family, Method, ModelFit, fit_model, predict
 
@@ -83,6 +85,10 @@ class OutcomeAnalysis:
         Out-of-fold performance, calibration and ROC curve of the out-of-fold predictions.
     observed, fitted, clusters
         Per row of the multivariable model: outcome, apparent prediction, patient.
+    events_per_variable
+        Binary outcome: events per predictor of the multivariable model (Peduzzi 1996).
+    warnings
+        What the user should know about the fit (too few events per predictor).
     """
 
     level: str
@@ -109,6 +115,8 @@ class OutcomeAnalysis:
     observed: tuple[float, ...]
     fitted: tuple[float, ...]
     clusters: tuple[str, ...]
+    events_per_variable: EventsPerVariable | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def analyse_outcome(
@@ -243,6 +251,7 @@ def analyse_outcome(
             hint="fill in the missing values or use fewer predictors",
         )
     yc, xc = y[complete], x[complete]
+    epv = events_per_variable(yc, len(predictors)) if family == "binomial" else None
     gc = None if groups is None else groups[complete]
     multi = fit_model(yc, xc, names=list(predictors), family=family, method=chosen, groups=gc)
     step()
@@ -313,6 +322,8 @@ def analyse_outcome(
         observed=tuple(float(v) for v in yc),
         fitted=tuple(float(v) for v in fitted),
         clusters=tuple(gc.tolist()) if gc is not None else (),
+        events_per_variable=epv,
+        warnings=(epv.warning,) if epv is not None and epv.warning else (),
     )
 
 
