@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import builtins
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from theratrial.errors import DicomError
+from theratrial.imaging import load_volume
 from theratrial.imaging.series import discover, scan_folder, single_image_series
 
 
@@ -65,3 +68,48 @@ def test_dro_folder_holds_17_pet_series_with_masks(dro_dir: Path) -> None:
     assert sum(s.kind == "rtstruct" for s in inventory.series) == 17
     assert len(inventory.nifti) == 17
     assert {f.path.name for f in inventory.skipped} == {"DRO_list.csv", "license.txt"}
+
+
+def _count_opens(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Count ``open()`` calls per file name (pydicom opens files with the builtin)."""
+    counts: Counter[str] = Counter()
+    original = builtins.open
+
+    def counted(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(file, str | Path):
+            counts[Path(file).name] += 1
+        return original(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counted)
+    return counts
+
+
+def test_scan_keeps_each_file_dataset(tmp_path: Path, series_writer) -> None:
+    files = series_writer(tmp_path, np.arange(48.0).reshape(3, 4, 4))
+    (ref,) = scan_folder(tmp_path).series
+    assert len(ref.datasets) == len(ref.files) == len(files)
+    assert [str(ds.filename) for ds in ref.datasets] == [str(f) for f in ref.files]
+    assert ref == scan_folder(tmp_path).series[0]  # datasets are not part of equality
+
+
+def test_loading_a_scanned_series_reads_no_file_again(
+    tmp_path: Path, series_writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    series_writer(tmp_path, np.arange(48.0).reshape(3, 4, 4))
+    (ref,) = scan_folder(tmp_path).series
+    counts = _count_opens(monkeypatch)
+    volume = load_volume(ref)
+    assert volume.shape == (3, 4, 4)
+    assert sum(counts[f.name] for f in ref.files) == 0
+
+
+def test_loading_a_folder_reads_each_file_once(
+    tmp_path: Path, series_writer, rtstruct_writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = series_writer(tmp_path, np.arange(80.0).reshape(5, 4, 4))
+    rtstruct_writer(tmp_path / "rs.dcm", {"liver": []}, frame_of_reference_uid="1.2.3")
+    counts = _count_opens(monkeypatch)
+    volume = load_volume(tmp_path)
+    assert volume.shape == (5, 4, 4)
+    assert {counts[f.name] for f in files} == {1}
+    assert counts["rs.dcm"] == 1

@@ -166,3 +166,124 @@ def test_enhanced_multiframe_pet(tmp_path: Path, series_writer) -> None:
     assert volume.units == "BQML"
     assert any("multi-frame" in note for note in volume.notes)
     assert np.allclose(compute_suv(volume).volume.array, values / 3600.0, rtol=1e-4)
+
+
+def _rewrite(files: list[Path], change) -> None:  # type: ignore[no-untyped-def]
+    for index, path in enumerate(files):
+        ds = pydicom.dcmread(path)
+        change(index, ds)
+        ds.save_as(path)
+
+
+def _sitk_series(files: list[Path]) -> sitk.Image:
+    reader = sitk.ImageSeriesReader()
+    ordered = sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(files[0].parent))
+    reader.SetFileNames(ordered)
+    reader.SetOutputPixelType(sitk.sitkFloat64)
+    return reader.Execute()
+
+
+def _oblique(index: int, ds: pydicom.Dataset) -> None:
+    c, s = np.cos(0.3), np.sin(0.3)
+    z = int(ds.InstanceNumber) - 1
+    ds.ImageOrientationPatient = [1.0, 0.0, 0.0, 0.0, c, s]
+    ds.ImagePositionPatient = [10.0, -20.0 + 3.3 * z * -s, 5.0 + 3.3 * z * c]
+
+
+def _rows_up(index: int, ds: pydicom.Dataset) -> None:
+    ds.ImageOrientationPatient = [1, 0, 0, 0, -1, 0]
+
+
+def _intercepts(index: int, ds: pydicom.Dataset) -> None:
+    ds.RescaleIntercept = -7.5 * index
+
+
+@pytest.mark.parametrize("change", [None, _oblique, _rows_up, _intercepts])
+def test_volume_matches_simpleitk_series_reader(tmp_path: Path, series_writer, change) -> None:
+    """Geometry and values agree with an independent reader (ITK/GDCM) for any orientation."""
+    values = _ramp((5, 4, 6))
+    files = series_writer(tmp_path, values, slopes=[0.5, 1.0, 2.0, 4.0, 0.25], spacing_mm=(2, 3, 4))
+    if change is not None:
+        _rewrite(files, change)
+    volume = load_volume(tmp_path)
+    reference = _sitk_series(files)
+    assert volume.origin_mm == pytest.approx(reference.GetOrigin(), abs=1e-6)
+    assert volume.spacing_mm == pytest.approx(reference.GetSpacing(), abs=1e-6)
+    assert volume.direction == pytest.approx(reference.GetDirection(), abs=1e-6)
+    assert np.allclose(volume.array, sitk.GetArrayFromImage(reference), rtol=0, atol=1e-9)
+
+
+def test_bits_above_bits_stored_are_handled_as_pydicom_does(tmp_path: Path, series_writer) -> None:
+    files = series_writer(tmp_path, _ramp((3, 4, 4)) - 200.0, shuffle=False)
+
+    def twelve_bits(index: int, ds: pydicom.Dataset) -> None:
+        ds.BitsStored, ds.HighBit = 12, 11
+        raw = np.frombuffer(ds.PixelData, "<u2").copy()
+        raw[0] |= 0xF000 if index == 0 else 0  # garbage above bit 11 (sign bits for int16)
+        ds.PixelData = raw.tobytes()
+
+    _rewrite(files, twelve_bits)
+    for signed in (1, 0):
+        _rewrite(files, lambda i, ds, s=signed: setattr(ds, "PixelRepresentation", s))
+        expected = [pydicom.dcmread(f).pixel_array.astype(float) for f in files]
+        assert np.array_equal(load_volume(files).array, np.stack(expected))
+
+
+def test_compressed_slices_give_the_same_volume(tmp_path: Path, series_writer) -> None:
+    from pydicom.uid import RLELossless
+
+    values = _ramp((3, 4, 5))
+    files = series_writer(tmp_path, values, slopes=[1.0, 2.0, 0.5], shuffle=False)
+    native = load_volume(files).array
+    _rewrite(files, lambda i, ds: ds.compress(RLELossless))
+    assert np.array_equal(load_volume(files).array, native)
+
+
+def test_large_pixel_data_is_read_when_first_used(tmp_path: Path, series_writer) -> None:
+    values = _ramp((3, 384, 384)) % 3000.0  # 288 KiB a slice: left on disk by the scan
+    files = series_writer(tmp_path, values, shuffle=False)
+    (ref,) = scan_folder(tmp_path).series
+    assert np.array_equal(load_volume(ref).array, values)
+    (ref,) = scan_folder(tmp_path).series
+    files[1].unlink()
+    with pytest.raises(DicomError, match="pixel data") as info:
+        load_volume(ref)
+    assert info.value.file == str(files[1])
+
+
+def _pixel_spacing(index: int, ds: pydicom.Dataset) -> None:
+    if index == 2:
+        ds.PixelSpacing = [4.0, 4.5]
+
+
+def _sheared(index: int, ds: pydicom.Dataset) -> None:
+    ds.ImagePositionPatient = [0.8 * index, 0.0, 4.0 * index]
+
+
+def _no_frame(index: int, ds: pydicom.Dataset) -> None:
+    del ds.FrameOfReferenceUID
+
+
+def _other_series(index: int, ds: pydicom.Dataset) -> None:
+    if index == 3:
+        ds.SeriesInstanceUID = "1.2.826.0.1.3680043.8.498.1"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "odd"),
+    [
+        (_pixel_spacing, "PixelSpacing (0028,0030)", 2),
+        (_sheared, "ImagePositionPatient (0020,0032)", 1),
+        (_no_frame, "FrameOfReferenceUID (0020,0052)", 0),
+        (_other_series, "SeriesInstanceUID (0020,000E)", 3),
+    ],
+)
+def test_series_checks_name_the_odd_file_and_field(
+    tmp_path: Path, series_writer, change, field: str, odd: int
+) -> None:
+    files = series_writer(tmp_path, np.ones((4, 3, 3)), shuffle=False)
+    _rewrite(files, change)
+    with pytest.raises(SeriesGeometryError) as info:
+        load_volume(files)
+    assert info.value.field == field
+    assert info.value.file == str(files[odd])

@@ -1,27 +1,51 @@
 """Assembling single-frame DICOM slices into one regular 3-D volume (private).
 
-Slices are checked before assembly so that every failure names its files: mixed
-orientations, different matrix sizes, two images at one position, a missing slice. The
-volume itself (modality LUT per slice, i.e. per-slice (0028,1053) Rescale Slope, and the
-affine) is built by :func:`highdicom.get_volume_from_series`.
+The header fields that decide the geometry are checked once per series, on arrays of the
+slices' values, and every failure names its file: mixed orientations ((0020,0037) Image
+Orientation (Patient)), matrix sizes or (0028,0030) Pixel Spacing, two images at one
+(0020,0032) Image Position (Patient), a missing slice, irregular spacing, slices that are
+not stacked along the slice normal, several series or frames of reference.
+
+Slices are sorted along the normal ``row x column`` of the image plane (PS3.3 C.7.6.2.1.1),
+so index 0 is the first slice, as SimpleITK's series reader orders them. The slice spacing
+is the distance from the first to the last slice over ``n - 1``. Stored values go through
+the modality LUT of each slice (PS3.3 C.11.1; :func:`stored_frames` and
+:func:`modality_values` in ``_dicomio``).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import highdicom as hd
 import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
 from theratrial.errors import DicomError, SeriesGeometryError
-from theratrial.imaging._dicomio import get_str, read_dataset, tag_label
-from theratrial.imaging.grid import Grid
+from theratrial.imaging._dicomio import (
+    get_floats,
+    get_number,
+    get_uid,
+    raw_value,
+    read_dataset,
+    tag_label,
+)
+from theratrial.imaging._multiframe import modality_values, stored_frames
+from theratrial.imaging.grid import (
+    Grid,
+    ascending_slices,
+    grid_from_affine,
+    grid_from_slices,
+    shape3,
+)
 
 __all__ = ["SliceStack", "ascending_slices", "assemble_slices", "grid_from_affine", "shape3"]
+
+_PIXEL_DATA, _ROWS, _COLUMNS = 0x7FE00010, 0x00280010, 0x00280011
+_IOP, _IPP, _SPACING = 0x00200037, 0x00200032, 0x00280030
+_SOP_UID, _SERIES_UID, _FRAME_UID = 0x00080018, 0x0020000E, 0x00200052
+_SPACING_BETWEEN = 0x00180088
 
 
 class SliceStack:
@@ -44,36 +68,47 @@ class SliceStack:
         self.notes = notes
 
 
-def shape3(array: NDArray[np.generic]) -> tuple[int, int, int]:
-    """The shape of a 3-D array as a typed triple."""
-    z, y, x = array.shape
-    return int(z), int(y), int(x)
+def _read_all(
+    files: Sequence[Path],
+    datasets: Sequence[Dataset | None] | None,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[list[Dataset], list[Path], list[str]]:
+    """One dataset per distinct SOP Instance UID, reading only the files not read yet."""
+    kept: list[Dataset] = []
+    paths: list[Path] = []
+    notes: list[str] = []
+    seen: dict[str, Path] = {}
+    for number, path in enumerate(files, start=1):
+        ds = datasets[number - 1] if datasets is not None else None
+        if ds is None:
+            ds = read_dataset(path)
+        if _PIXEL_DATA not in ds:
+            raise DicomError(
+                "file has no pixel data (not an image)",
+                file=path,
+                hint="keep only the image files of the series",
+            )
+        uid = get_uid(ds, _SOP_UID) or str(path)
+        if uid in seen:
+            notes.append(f"file {path.name} repeats SOP Instance UID of {seen[uid].name}; ignored")
+        else:
+            seen[uid] = path
+            kept.append(ds)
+            paths.append(path)
+        if progress is not None:
+            progress(number, len(files))
+    return kept, paths, notes
 
 
-def grid_from_affine(
-    affine: NDArray[np.float64], shape: tuple[int, int, int], frame_of_reference_uid: str
-) -> Grid:
-    """Convert a (slice, row, column) index affine (highdicom convention) into a :class:`Grid`."""
-    axes = [affine[:3, 2], affine[:3, 1], affine[:3, 0]]  # x (column), y (row), z (slice)
-    spacing = [float(np.linalg.norm(a)) for a in axes]
-    direction = np.stack([a / s for a, s in zip(axes, spacing, strict=True)], axis=1)
-    return Grid(
-        shape,
-        (float(affine[0, 3]), float(affine[1, 3]), float(affine[2, 3])),
-        (spacing[0], spacing[1], spacing[2]),
-        tuple(float(v) for v in direction.ravel()),
-        frame_of_reference_uid,
-    )
-
-
-def _vector(ds: Dataset, keyword: str, path: Path, size: int) -> NDArray[np.float64]:
-    value = ds.get(keyword)
+def _vector(ds: Dataset, tag: int, keyword: str, path: Path, size: int) -> NDArray[np.float64]:
     try:
-        vec = np.asarray([float(v) for v in value], dtype=np.float64)
-    except (TypeError, ValueError) as exc:
+        vec = get_floats(ds, tag)
+    except (TypeError, ValueError):
+        vec = None
+    if vec is None:
         raise SeriesGeometryError(
             "missing or unreadable value", file=path, field=tag_label(keyword)
-        ) from exc
+        )
     if vec.size != size:
         raise SeriesGeometryError(
             f"expected {size} values, found {vec.size}", file=path, field=tag_label(keyword)
@@ -81,155 +116,88 @@ def _vector(ds: Dataset, keyword: str, path: Path, size: int) -> NDArray[np.floa
     return vec
 
 
-def _read_all(
-    files: Sequence[Path], progress: Callable[[int, int], None] | None
-) -> tuple[list[Dataset], list[Path], list[str]]:
-    datasets: list[Dataset] = []
-    kept: list[Path] = []
-    notes: list[str] = []
-    seen: dict[str, Path] = {}
-    for number, path in enumerate(files, start=1):
-        ds = read_dataset(path)
-        if "PixelData" not in ds:
-            raise DicomError(
-                "file has no pixel data (not an image)",
+def _first_mismatch(values: NDArray[np.float64], *, atol: float = 0.0) -> int | None:
+    """Index of the first row that differs from row 0 (``np.allclose`` rule), if any."""
+    if atol == 0.0:
+        bad = np.any(values != values[0], axis=1)
+    else:
+        bad = np.any(np.abs(values - values[0]) > atol + 1e-5 * np.abs(values[0]), axis=1)
+    hits = np.flatnonzero(bad)
+    return int(hits[0]) if hits.size else None
+
+
+def _check_same(datasets: list[Dataset], paths: list[Path], tag: int, keyword: str) -> str:
+    """The one value of a UID attribute shared by every slice (refused when absent)."""
+    values = [get_uid(ds, tag) for ds in datasets]
+    first = values[0]
+    if first is None:
+        raise SeriesGeometryError(
+            "attribute is missing: the images are not in a patient coordinate system",
+            file=paths[0],
+            field=tag_label(keyword),
+            hint="re-export the series with its Frame of Reference",
+        )
+    for value, path in zip(values, paths, strict=True):
+        if value != first:
+            raise SeriesGeometryError(
+                f"value differs from that of {paths[0]}",
                 file=path,
-                hint="keep only the image files of the series",
+                field=tag_label(keyword),
+                hint="the files belong to several series; load one series at a time",
             )
-        _check_pixel_length(ds, path)
-        uid = get_str(ds, "SOPInstanceUID") or str(path)
-        if uid in seen:
-            notes.append(f"file {path.name} repeats SOP Instance UID of {seen[uid].name}; ignored")
-        else:
-            seen[uid] = path
-            datasets.append(ds)
-            kept.append(path)
-        if progress is not None:
-            progress(number, len(files))
-    return datasets, kept, notes
+    return first
 
 
-def ascending_slices(array: NDArray[np.float64], grid: Grid) -> tuple[NDArray[np.float64], Grid]:
-    """Reorder slices so that z runs along the slice normal (row x column direction).
-
-    highdicom stacks slices in its own order; theratrial, like SimpleITK's series reader,
-    keeps z along (0020,0037) row x column cosines, so index 0 is the first slice.
-    """
-    direction = grid.direction_matrix
-    normal = np.cross(direction[:, 0], direction[:, 1])
-    if float(direction[:, 2] @ normal) >= 0:
-        return array, grid
-    flipped = np.ascontiguousarray(array[::-1])
-    last = grid.index_to_physical([[0, 0, array.shape[0] - 1]])[0]
-    direction = direction.copy()
-    direction[:, 2] = -direction[:, 2]
-    return flipped, Grid(
-        grid.shape,
-        (float(last[0]), float(last[1]), float(last[2])),
-        grid.spacing_mm,
-        tuple(float(v) for v in direction.ravel()),
-        grid.frame_of_reference_uid,
-    )
-
-
-def _check_pixel_length(ds: Dataset, path: Path) -> None:
-    """Refuse a file whose uncompressed pixel data is shorter than its matrix needs."""
-    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
-    if syntax is None or syntax.is_compressed:
-        return
+def _matrix(ds: Dataset, path: Path) -> tuple[int, int]:
     try:
-        expected = (
-            int(ds.Rows) * int(ds.Columns) * int(ds.get("SamplesPerPixel", 1) or 1)
-            * int(ds.get("NumberOfFrames", 1) or 1) * int(ds.BitsAllocated) // 8
-        )  # fmt: skip
+        return int(ds.Rows), int(ds.Columns)
     except (AttributeError, TypeError, ValueError) as exc:
         raise DicomError(
             "image matrix attributes are missing", file=path, field="Rows (0028,0010)"
         ) from exc
-    if len(ds.PixelData) < expected:
-        raise DicomError(
-            f"pixel data is truncated ({len(ds.PixelData)} of {expected} bytes)",
-            file=path,
-            field="PixelData (7FE0,0010)",
-            hint="the file is corrupt: re-export it",
+
+
+def _check_planes(datasets: list[Dataset], paths: list[Path]) -> NDArray[np.float64]:
+    """Orientation, matrix size and pixel spacing shared by every slice; the positions."""
+    n = len(datasets)
+    iop, ipp, spacing = np.empty((n, 6)), np.empty((n, 3)), np.empty((n, 2))
+    stored_matrix = (raw_value(datasets[0], _ROWS), raw_value(datasets[0], _COLUMNS))
+    matrix = _matrix(datasets[0], paths[0])  # converts the first's values: compared as stored
+    for i, (ds, path) in enumerate(zip(datasets, paths, strict=True)):
+        iop[i] = _vector(ds, _IOP, "ImageOrientationPatient", path, 6)
+        ipp[i] = _vector(ds, _IPP, "ImagePositionPatient", path, 3)
+        spacing[i] = _vector(ds, _SPACING, "PixelSpacing", path, 2)
+        if (raw_value(ds, _ROWS), raw_value(ds, _COLUMNS)) != stored_matrix:
+            rows, cols = _matrix(ds, path)
+            if (rows, cols) != matrix:
+                raise SeriesGeometryError(
+                    f"matrix {rows}x{cols} differs from {matrix[0]}x{matrix[1]}",
+                    file=path,
+                    hint="the series mixes image sizes; remove the odd images",
+                )
+    odd = _first_mismatch(iop, atol=1e-4)
+    if odd is not None:
+        raise SeriesGeometryError(
+            f"slice orientation differs from {paths[0].name}",
+            file=paths[odd],
+            field=tag_label("ImageOrientationPatient"),
+            hint="the series mixes orientations (localizer?); remove the odd images",
         )
-
-
-def assemble_slices(
-    files: Sequence[Path], *, progress: Callable[[int, int], None] | None = None
-) -> SliceStack:
-    """Read single-frame files of one series and build a regular volume.
-
-    Raises
-    ------
-    SeriesGeometryError
-        Mixed orientation or matrix size, two images at one position, or a missing slice.
-    """
-    datasets, paths, notes = _read_all(files, progress)
-    first_iop = _vector(datasets[0], "ImageOrientationPatient", paths[0], 6)
-    rows, cols = int(datasets[0].Rows), int(datasets[0].Columns)
-    for ds, path in zip(datasets, paths, strict=True):
-        iop = _vector(ds, "ImageOrientationPatient", path, 6)
-        if not np.allclose(iop, first_iop, atol=1e-4):
-            raise SeriesGeometryError(
-                f"slice orientation differs from {paths[0].name}",
-                file=path,
-                field=tag_label("ImageOrientationPatient"),
-                hint="the series mixes orientations (localizer?); remove the odd images",
-            )
-        if (int(ds.Rows), int(ds.Columns)) != (rows, cols):
-            raise SeriesGeometryError(
-                f"matrix {ds.Rows}x{ds.Columns} differs from {rows}x{cols}",
-                file=path,
-                hint="the series mixes image sizes; remove the odd images",
-            )
-    normal = np.cross(first_iop[:3], first_iop[3:])
-    depth = np.array(
-        [
-            _vector(ds, "ImagePositionPatient", p, 3) @ normal
-            for ds, p in zip(datasets, paths, strict=True)
-        ]
-    )
-    order = np.argsort(depth, kind="stable")
-    datasets = [datasets[i] for i in order]
-    paths = [paths[i] for i in order]
-    depth = depth[order]
-    _check_spacing(depth, paths)
-    frame_of_reference = get_str(datasets[0], "FrameOfReferenceUID") or ""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            volume = hd.get_volume_from_series(
-                datasets,
-                dtype=np.float64,
-                apply_real_world_transform=False,
-                apply_modality_transform=None,
-                apply_voi_transform=False,
-                apply_presentation_lut=False,
-                apply_palette_color_lut=False,
-                apply_icc_profile=False,
-                rtol=0.25,
-            )
-    except (ValueError, TypeError, AttributeError, KeyError, RuntimeError) as exc:
+    odd = _first_mismatch(spacing)
+    if odd is not None:
         raise SeriesGeometryError(
-            f"cannot assemble a volume: {exc}",
-            file=paths[0].parent,
-            hint="check that the folder holds one regular series",
-        ) from exc
-    array = np.asarray(volume.array, dtype=np.float64)
-    if array.ndim == 4:
-        array = array[..., 0]
-    grid = grid_from_affine(np.asarray(volume.affine), shape3(array), frame_of_reference)
-    array, grid = ascending_slices(array, grid)
-    origin = np.asarray(grid.origin_mm)
-    first_position = _vector(datasets[0], "ImagePositionPatient", paths[0], 3)
-    if np.linalg.norm(origin - first_position) > 0.5 * min(grid.spacing_mm):
+            f"pixel spacing {spacing[odd].tolist()} mm differs from {spacing[0].tolist()} mm",
+            file=paths[odd],
+            field=tag_label("PixelSpacing"),
+            hint="the series mixes resolutions; remove the odd images",
+        )
+    if np.any(spacing[0] <= 0):
         raise SeriesGeometryError(
-            "assembled volume does not start at the first slice",
+            f"pixel spacing {spacing[0].tolist()} mm is not positive",
             file=paths[0],
-            field=tag_label("ImagePositionPatient"),
+            field=tag_label("PixelSpacing"),
         )
-    return SliceStack(array, grid, datasets, paths, notes)
+    return ipp
 
 
 def _check_spacing(depth: NDArray[np.float64], paths: list[Path]) -> None:
@@ -257,10 +225,95 @@ def _check_spacing(depth: NDArray[np.float64], paths: list[Path]) -> None:
                 field=tag_label("ImagePositionPatient"),
                 hint="re-export the complete series",
             )
-    if float(np.max(np.abs(gaps - spacing))) > 0.2 * spacing:
+    mean = float(depth[-1] - depth[0]) / (depth.size - 1)
+    if float(np.max(np.abs(gaps - spacing))) > 0.2 * spacing or np.any(
+        np.abs(gaps - mean) > 0.25 * mean
+    ):
         raise SeriesGeometryError(
             f"irregular slice spacing ({gaps.min():.2f} to {gaps.max():.2f} mm)",
             file=paths[0].parent,
             field=tag_label("ImagePositionPatient"),
             hint="resample the series to regular spacing before quantification",
         )
+
+
+def _check_stacking(
+    positions: NDArray[np.float64], normal: NDArray[np.float64], paths: list[Path]
+) -> None:
+    """Every slice must lie on the line through the first along the normal (no shear)."""
+    spans = positions[1:] - positions[0]
+    unit = spans / np.linalg.norm(spans, axis=1)[:, None]
+    off = np.flatnonzero(np.abs(np.abs(unit @ normal) - 1.0) >= 1e-3)
+    if off.size:
+        raise SeriesGeometryError(
+            f"slice is not stacked along the normal of the image plane from {paths[0].name} "
+            "(sheared or tilted stack)",
+            file=paths[int(off[0]) + 1],
+            field=tag_label("ImagePositionPatient"),
+            hint="resample the series onto a regular grid (gantry tilt correction) first",
+        )
+
+
+def assemble_slices(
+    files: Sequence[Path],
+    *,
+    datasets: Sequence[Dataset | None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SliceStack:
+    """Build a regular volume from the single-frame files of one series.
+
+    Parameters
+    ----------
+    files
+        The series' files.
+    datasets
+        Their datasets when already read (``None`` entries are read here), so that no file
+        is read twice.
+    progress
+        Called as ``progress(done, total)`` per file.
+
+    Raises
+    ------
+    SeriesGeometryError
+        Mixed orientation, matrix size or pixel spacing, two images at one position, a
+        missing slice, irregular or sheared slices, several series or frames of reference.
+    DicomError
+        A file without pixel data or with truncated pixel data.
+    """
+    kept, paths, notes = _read_all(files, datasets, progress)
+    positions = _check_planes(kept, paths)
+    iop = _vector(kept[0], _IOP, "ImageOrientationPatient", paths[0], 6)
+    normal = np.cross(iop[:3], iop[3:])
+    if float(np.linalg.norm(normal)) < 0.5:
+        raise SeriesGeometryError(
+            "row and column direction cosines are not orthogonal unit vectors",
+            file=paths[0],
+            field=tag_label("ImageOrientationPatient"),
+        )
+    depth = positions @ normal
+    order = np.argsort(depth, kind="stable")
+    kept = [kept[i] for i in order]
+    paths = [paths[i] for i in order]
+    positions, depth = positions[order], depth[order]
+    _check_spacing(depth, paths)
+    _check_same(kept, paths, _SERIES_UID, "SeriesInstanceUID")
+    frame_uid = _check_same(kept, paths, _FRAME_UID, "FrameOfReferenceUID")
+    if len(kept) > 1:
+        _check_stacking(positions, normal, paths)
+        highest = (np.cross(iop[3:], iop[:3])[None] @ np.unique(positions, axis=0).T)[0]
+        slice_spacing = abs(float((highest.max() - highest.min()) / (len(kept) - 1)))
+    else:
+        between = get_number(kept[0], _SPACING_BETWEEN, "SpacingBetweenSlices", paths[0], 1.0)
+        slice_spacing = between if between > 0 else 1.0
+    rows, cols = _matrix(kept[0], paths[0])
+    pixel_spacing = _vector(kept[0], _SPACING, "PixelSpacing", paths[0], 2)
+    shape = (len(kept), rows, cols)
+    grid = grid_from_slices(iop, pixel_spacing, positions[-1], slice_spacing, shape, frame_uid)
+    if np.linalg.norm(np.asarray(grid.origin_mm) - positions[0]) > 0.5 * min(grid.spacing_mm):
+        raise SeriesGeometryError(
+            "assembled volume does not start at the first slice",
+            file=paths[0],
+            field=tag_label("ImagePositionPatient"),
+        )
+    array = modality_values(stored_frames(kept, paths, rows, cols), kept, paths)
+    return SliceStack(array, grid, kept, paths, notes)

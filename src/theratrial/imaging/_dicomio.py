@@ -3,6 +3,12 @@
 pydicom may warn on odd files (bad VR, invalid values); those warnings are caught here and
 never reach the caller, so that a test run with warnings-as-errors stays green and a CLI
 user sees one line, not a traceback.
+
+pydicom keeps each element as raw bytes until it is first accessed. :func:`get_floats` and
+:func:`get_uid` read numeric (DS, IS; PS3.5 6.2) and UID values straight from those bytes
+(backslash-separated ASCII, PS3.5 6.4), so a loader that needs a few values of every slice,
+or the tens of thousands of (3006,0050) Contour Data numbers of a structure set, does not
+build one validated Python object per value.
 """
 
 from __future__ import annotations
@@ -12,7 +18,10 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pydicom
+from numpy.typing import NDArray
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
@@ -23,10 +32,14 @@ from theratrial.errors import DicomError, DicomHeaderError
 __all__ = [
     "combine_date_time",
     "get_float",
+    "get_floats",
+    "get_number",
     "get_str",
+    "get_uid",
     "parse_da",
     "parse_dt",
     "parse_tm",
+    "raw_value",
     "read_dataset",
     "seconds_between",
     "tag_label",
@@ -71,19 +84,24 @@ def tag_label(keyword: str) -> str:
     return f"{keyword} {tag}" if tag else keyword
 
 
-def read_dataset(path: Path, *, header_only: bool = False) -> Dataset:
+def read_dataset(
+    path: Path, *, header_only: bool = False, defer_size: int | None = None
+) -> Dataset:
     """Read one DICOM file; raise :class:`DicomError` naming the file if it is not DICOM.
 
     Files without the 128-byte preamble are accepted when they parse as DICOM and carry a
-    SOP Class UID (0008,0016).
+    SOP Class UID (0008,0016). Values longer than ``defer_size`` bytes (large pixel data)
+    are left on disk and read when first used.
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                ds = pydicom.dcmread(path, stop_before_pixels=header_only)
+                ds = pydicom.dcmread(path, stop_before_pixels=header_only, defer_size=defer_size)
             except InvalidDicomError:
-                ds = pydicom.dcmread(path, stop_before_pixels=header_only, force=True)
+                ds = pydicom.dcmread(
+                    path, stop_before_pixels=header_only, defer_size=defer_size, force=True
+                )
                 if "SOPClassUID" not in ds:
                     raise
     except InvalidDicomError as exc:
@@ -136,6 +154,89 @@ def get_float(ds: Dataset, keyword: str, *, file: Path | str | None = None) -> f
             field=tag_label(keyword),
             hint="correct the header attribute or pass the value explicitly",
         ) from exc
+
+
+_TEXT_NUMBER_VRS = frozenset({None, "DS", "IS"})
+
+
+def get_floats(ds: Dataset, tag: int) -> NDArray[np.float64] | None:
+    """Every value of a numeric attribute as float64; ``None`` when absent or empty.
+
+    Decimal (DS) and integer (IS) strings still held as raw bytes are split on the
+    backslash and parsed by NumPy in one call; attributes already converted by pydicom (or
+    of a binary VR) are read from their values.
+
+    Raises
+    ------
+    ValueError
+        When a value is not a number.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> ds = Dataset()
+    >>> ds.ImagePositionPatient = [-10, "2.5", 3]
+    >>> get_floats(ds, 0x00200032).tolist()
+    [-10.0, 2.5, 3.0]
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        element = ds.get_item(tag)
+        if element is None:
+            return None
+        if isinstance(element, RawDataElement) and element.VR in _TEXT_NUMBER_VRS:
+            raw = element.value
+            if raw is None or not raw.strip(b" \x00"):
+                return None
+            return np.array(raw.strip(b" \x00").split(b"\\"), dtype=np.float64)
+        value: Any = ds[tag].value
+    if value is None or (isinstance(value, str | bytes) and not value.strip()):
+        return None
+    values = list(value) if isinstance(value, list | tuple | MultiValue) else [value]
+    return np.array([float(v) for v in values], dtype=np.float64)
+
+
+def get_uid(ds: Dataset, tag: int) -> str | None:
+    """A UID (or other plain ASCII text value) without padding; ``None`` when absent or empty.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> ds = Dataset()
+    >>> ds.SeriesInstanceUID = "1.2.3"
+    >>> get_uid(ds, 0x0020000E), get_uid(ds, 0x00200052)
+    ('1.2.3', None)
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        element = ds.get_item(tag)
+        if element is None:
+            return None
+        if isinstance(element, RawDataElement) and isinstance(element.value, bytes):
+            text = element.value.decode("ascii", errors="replace").strip(" \x00")
+        else:
+            value = ds[tag].value
+            text = "" if value is None else str(value).strip(" \x00")
+    return text or None
+
+
+def raw_value(ds: Dataset, tag: int) -> object:
+    """The element's value as stored (raw bytes until pydicom converts it), for equality."""
+    element = ds.get_item(tag)
+    return None if element is None else element.value
+
+
+def get_number(ds: Dataset, tag: int, keyword: str, path: Path, default: float) -> float:
+    try:
+        values = get_floats(ds, tag)
+    except (TypeError, ValueError) as exc:
+        raise DicomError(
+            "value is not a number",
+            file=path,
+            field=tag_label(keyword),
+            hint="correct the header attribute",
+        ) from exc
+    return default if values is None or values.size == 0 else float(values[0])
 
 
 def _clean(text: str) -> str:

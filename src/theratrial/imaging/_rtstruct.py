@@ -1,5 +1,9 @@
 """RTSTRUCT reading and polygon rasterisation onto any image grid (private).
 
+(3006,0050) Contour Data, a backslash-separated list of decimal strings (x, y, z triplets
+in mm; DICOM PS3.3 C.8.8.6), is parsed from the element's raw bytes by NumPy in one call
+per contour, not value by value.
+
 A voxel belongs to an ROI when its centre lies inside the ROI's contour on the nearest
 contour plane (even-odd rule, so inner contours on one plane are holes, DICOM PS3.3
 C.8.8.6.3). Each contour plane stands for a slab as thick as the contour spacing, so a
@@ -21,11 +25,14 @@ from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
 from theratrial.errors import MaskError
-from theratrial.imaging._dicomio import get_str
+from theratrial.imaging._dicomio import get_floats, get_str, get_uid
 from theratrial.imaging._sitk import sitk
 from theratrial.imaging.grid import Grid
 
 __all__ = ["RtRoi", "rasterise_contours", "read_rtstruct_rois"]
+
+_CONTOUR_DATA = 0x30060050
+_GEOMETRIC_TYPE = 0x30060042
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -53,17 +60,25 @@ def read_rtstruct_rois(ds: Dataset, path: Path) -> list[RtRoi]:
         number = int(item.ReferencedROINumber)
         contours: list[NDArray[np.float64]] = []
         for contour in item.get("ContourSequence") or []:
-            kind = (get_str(contour, "ContourGeometricType") or "CLOSED_PLANAR").upper()
+            kind = (get_uid(contour, _GEOMETRIC_TYPE) or "CLOSED_PLANAR").upper()
             if kind != "CLOSED_PLANAR":
                 continue
             try:
-                points = np.asarray([float(v) for v in contour.ContourData], dtype=np.float64)
-            except (AttributeError, TypeError, ValueError) as exc:
+                points = get_floats(contour, _CONTOUR_DATA)
+            except (TypeError, ValueError) as exc:
                 raise MaskError(
                     f"unreadable contour of ROI number {number}",
                     file=path,
                     field="ContourData (3006,0050)",
+                    hint="the structure set is corrupt; export it again",
                 ) from exc
+            if points is None:
+                raise MaskError(
+                    f"contour of ROI number {number} has no Contour Data",
+                    file=path,
+                    field="ContourData (3006,0050)",
+                    hint="the structure set is corrupt; export it again",
+                )
             if points.size >= 9 and points.size % 3 == 0:
                 contours.append(points.reshape(-1, 3))
         name, frame = names.get(number, (f"ROI_{number}", default_frame))

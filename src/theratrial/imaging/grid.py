@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from theratrial.imaging._sitk import sitk
 
-__all__ = ["Grid"]
+__all__ = ["Grid", "ascending_slices", "grid_from_affine", "grid_from_slices", "shape3"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +128,89 @@ class Grid:
             tuple(float(v) for v in image.GetDirection()),
             frame_of_reference_uid,
         )
+
+
+def shape3(array: NDArray[np.generic]) -> tuple[int, int, int]:
+    """The shape of a 3-D array as a typed triple."""
+    z, y, x = array.shape
+    return int(z), int(y), int(x)
+
+
+def grid_from_affine(
+    affine: NDArray[np.float64], shape: tuple[int, int, int], frame_of_reference_uid: str
+) -> Grid:
+    """Convert a (slice, row, column) index affine (highdicom convention) into a :class:`Grid`."""
+    axes = [affine[:3, 2], affine[:3, 1], affine[:3, 0]]  # x (column), y (row), z (slice)
+    spacing = [float(np.linalg.norm(a)) for a in axes]
+    direction = np.stack([a / s for a, s in zip(axes, spacing, strict=True)], axis=1)
+    return Grid(
+        shape,
+        (float(affine[0, 3]), float(affine[1, 3]), float(affine[2, 3])),
+        (spacing[0], spacing[1], spacing[2]),
+        tuple(float(v) for v in direction.ravel()),
+        frame_of_reference_uid,
+    )
+
+
+def grid_from_slices(
+    iop: NDArray[np.float64],
+    pixel_spacing: NDArray[np.float64],
+    last_position: NDArray[np.float64],
+    slice_spacing: float,
+    shape: tuple[int, int, int],
+    frame_uid: str,
+) -> Grid:
+    """Grid of a stack of slices, z along row x column, origin at the first slice.
+
+    ``iop`` is (0020,0037), ``pixel_spacing`` (0028,0030) (row spacing, column spacing),
+    ``last_position`` the (0020,0032) of the last slice along row x column.
+
+    The arithmetic follows highdicom's volume affine (slices along column x row from the
+    last slice, then reversed), so grids are identical to earlier theratrial versions.
+
+    Examples
+    --------
+    >>> grid = grid_from_slices(np.array([1.0, 0, 0, 0, 1, 0]), np.array([2.0, 3.0]),
+    ...                         np.array([0.0, 0.0, 8.0]), 4.0, (3, 5, 5), "1.2.3")
+    >>> grid.origin_mm, grid.spacing_mm
+    ((0.0, 0.0, 0.0), (3.0, 2.0, 4.0))
+    """
+    row, col = iop[:3], iop[3:]
+    affine = np.eye(4)
+    affine[:3, 0] = np.cross(col, row) * slice_spacing
+    affine[:3, 1] = col * float(pixel_spacing[0])
+    affine[:3, 2] = row * float(pixel_spacing[1])
+    affine[:3, 3] = last_position
+    grid = grid_from_affine(affine, shape, frame_uid)
+    return _reversed_z(grid) if _z_descends(grid) else grid
+
+
+def _reversed_z(grid: Grid) -> Grid:
+    """The same voxels with the z axis reversed: origin at the last slice."""
+    last = grid.index_to_physical([[0, 0, grid.shape[0] - 1]])[0]
+    direction = grid.direction_matrix.copy()
+    direction[:, 2] = -direction[:, 2]
+    return Grid(
+        grid.shape,
+        (float(last[0]), float(last[1]), float(last[2])),
+        grid.spacing_mm,
+        tuple(float(v) for v in direction.ravel()),
+        grid.frame_of_reference_uid,
+    )
+
+
+def _z_descends(grid: Grid) -> bool:
+    direction = grid.direction_matrix
+    normal = np.cross(direction[:, 0], direction[:, 1])
+    return float(direction[:, 2] @ normal) < 0
+
+
+def ascending_slices(array: NDArray[np.float64], grid: Grid) -> tuple[NDArray[np.float64], Grid]:
+    """Reorder slices so that z runs along the slice normal (row x column direction).
+
+    highdicom stacks slices in its own order; theratrial, like SimpleITK's series reader,
+    keeps z along (0020,0037) row x column cosines, so index 0 is the first slice.
+    """
+    if not _z_descends(grid):
+        return array, grid
+    return np.ascontiguousarray(array[::-1]), _reversed_z(grid)

@@ -5,6 +5,10 @@ non-image objects (RTSTRUCT, SEG, SR, ...) or non-DICOM files may be present. Fi
 grouped by (0020,000E) Series Instance UID; each group is classified by
 (0008,0016) SOP Class UID and (0008,0060) Modality (DICOM PS3.4 Annex B, storage classes).
 
+Each file is read once: the scan parses the whole file (values over 256 KiB, such as the
+pixel data of large matrices, stay on disk until first used) and each :class:`SeriesRef`
+keeps its datasets, so :func:`~theratrial.imaging.load_volume` does not read a header again.
+
 Examples
 --------
 >>> import tempfile
@@ -21,10 +25,11 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pydicom
+from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
 from theratrial.errors import DicomError
@@ -46,6 +51,9 @@ _HEADER_TAGS = [
     "NumberOfFrames",
     "StudyDate",
 ]
+_DEFER_BYTES = 256 * 1024
+"""Values longer than this are read from disk when first used, not during the scan."""
+_NOT_DICOM = (InvalidDicomError, OSError, ValueError, EOFError, KeyError, TypeError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +82,10 @@ class SeriesRef:
         Total number of frames (single-frame files count one each).
     study_date
         (0008,0020), as stored.
+    datasets
+        The files' datasets as read by the scan, aligned with ``files`` (``None`` for a file
+        whose body could not be parsed; the loader reads it again and reports why). Empty
+        for a reference built by hand. Not part of equality.
     """
 
     series_uid: str
@@ -87,6 +99,7 @@ class SeriesRef:
     files: tuple[Path, ...]
     n_frames: int
     study_date: str = ""
+    datasets: tuple[Dataset | None, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def folder(self) -> Path:
@@ -148,8 +161,9 @@ def scan_folder(
 ) -> Inventory:
     """Find every DICOM series and NIfTI file under ``root`` (a folder or one file).
 
-    Headers are read without pixel data. Files that are not DICOM are listed in
-    ``Inventory.skipped`` with the reason, never raised.
+    Each file is read once and its dataset kept on its :class:`SeriesRef` (values over
+    256 KiB, such as large pixel data, are read when first used). Files that are not DICOM
+    are listed in ``Inventory.skipped`` with the reason, never raised.
 
     Parameters
     ----------
@@ -160,26 +174,22 @@ def scan_folder(
     """
     base = Path(root)
     paths = _walk(base)
-    groups: dict[str, list[tuple[Path, pydicom.Dataset]]] = {}
+    groups: dict[str, list[tuple[Path, Dataset, Dataset | None]]] = {}
     nifti: list[Path] = []
     skipped: list[SkippedFile] = []
     for number, path in enumerate(paths, start=1):
         if _is_nifti(path):
             nifti.append(path)
         else:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=_HEADER_TAGS)
-            except (InvalidDicomError, OSError, ValueError, EOFError, KeyError, TypeError):
+            head, full = _read(path)
+            if head is None:
                 skipped.append(SkippedFile(path, "not a DICOM file"))
-                ds = None
-            if ds is not None:
-                uid = str(ds.get("SeriesInstanceUID", "") or "")
-                if not uid or "SOPClassUID" not in ds:
+            else:
+                uid = str(head.get("SeriesInstanceUID", "") or "")
+                if not uid or "SOPClassUID" not in head:
                     skipped.append(SkippedFile(path, "DICOM file without a series or SOP class"))
                 else:
-                    groups.setdefault(uid, []).append((path, ds))
+                    groups.setdefault(uid, []).append((path, head, full))
         if progress is not None:
             progress(number, len(paths))
     series = [_series_ref(uid, members) for uid, members in groups.items()]
@@ -187,13 +197,30 @@ def scan_folder(
     return Inventory(base, tuple(series), tuple(nifti), tuple(skipped))
 
 
-def _series_ref(uid: str, members: list[tuple[Path, pydicom.Dataset]]) -> SeriesRef:
+def _read(path: Path) -> tuple[Dataset | None, Dataset | None]:
+    """(header, whole dataset) of one file; the whole is ``None`` when only a header parses."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ds = pydicom.dcmread(path, defer_size=_DEFER_BYTES)
+        except _NOT_DICOM:
+            pass
+        else:
+            return ds, ds
+        try:
+            head = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=_HEADER_TAGS)
+        except _NOT_DICOM:
+            return None, None
+    return head, None
+
+
+def _series_ref(uid: str, members: list[tuple[Path, Dataset, Dataset | None]]) -> SeriesRef:
     members.sort(key=lambda m: str(m[0]))
     first = members[0][1]
     modality = str(first.get("Modality", "") or "").upper()
     sop_class = str(first.get("SOPClassUID", ""))
     frames = 0
-    for _, ds in members:
+    for _, ds, _ in members:
         try:
             frames += max(1, int(ds.get("NumberOfFrames", 1) or 1))
         except (TypeError, ValueError):
@@ -215,6 +242,7 @@ def _series_ref(uid: str, members: list[tuple[Path, pydicom.Dataset]]) -> Series
         files=tuple(m[0] for m in members),
         n_frames=frames,
         study_date=str(first.get("StudyDate", "") or ""),
+        datasets=tuple(m[2] for m in members),
     )
 
 

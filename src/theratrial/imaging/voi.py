@@ -172,13 +172,16 @@ def suv_peak(
     voi = _check_mask(image, mask)
     kernel = _sphere_kernel(image.spacing_mm, radius_mm)
     half = [k // 2 for k in kernel.shape]
-    coords = np.nonzero(voi)
-    lo = [max(int(c.min()) - h, 0) for c, h in zip(coords, half, strict=True)]
-    hi = [min(int(c.max()) + h + 1, n) for c, h, n in zip(coords, half, voi.shape, strict=True)]
+    spans = [np.flatnonzero(voi.any(axis=axes)) for axes in ((1, 2), (0, 2), (0, 1))]
+    lo = [max(int(c[0]) - h, 0) for c, h in zip(spans, half, strict=True)]
+    hi = [min(int(c[-1]) + h + 1, n) for c, h, n in zip(spans, half, voi.shape, strict=True)]
     box = tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))
-    values = np.nan_to_num(image.array[box], nan=0.0)
-    valid = np.isfinite(image.array[box]).astype(np.float64)
-    numerator = fftconvolve(values * valid, kernel, mode="same")
+    values = image.array[box]
+    valid = np.isfinite(values).astype(np.float64)
+    if valid.all():
+        numerator = fftconvolve(values, kernel, mode="same")
+    else:
+        numerator = fftconvolve(np.nan_to_num(values, nan=0.0) * valid, kernel, mode="same")
     denominator = fftconvolve(valid, kernel, mode="same")
     with np.errstate(invalid="ignore", divide="ignore"):
         local = numerator / denominator

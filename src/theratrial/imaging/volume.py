@@ -204,12 +204,15 @@ def load_volume(
     SeriesGeometryError
         Missing or duplicated slices, mixed orientations.
     """
+    datasets: list[Dataset | None] | None = None
     if isinstance(source, SeriesRef):
         files = list(source.files)
+        datasets = list(source.datasets) if len(source.datasets) == len(files) else None
     elif isinstance(source, str | Path):
         path = Path(source)
         if path.is_dir():
-            files = list(single_image_series(path).files)
+            ref = single_image_series(path)
+            files, datasets = list(ref.files), list(ref.datasets)
         elif path.name.lower().endswith((".nii", ".nii.gz")):
             array, grid = read_nifti(path)
             return Volume(array, grid, units=units or "", source_files=(path,))
@@ -221,17 +224,24 @@ def load_volume(
         files = [Path(p) for p in source]
     if not files:
         raise DicomError("no files given for the series", hint="pass at least one DICOM file")
-    volume = _load_dicom(files, progress)
+    volume = _load_dicom(files, datasets, progress)
     return volume if units is None else replace(volume, units=units)
 
 
-def _load_dicom(files: list[Path], progress: Callable[[int, int], None] | None) -> Volume:
-    first = read_dataset(files[0], header_only=True)
+def _load_dicom(
+    files: list[Path],
+    known: list[Dataset | None] | None,
+    progress: Callable[[int, int], None] | None,
+) -> Volume:
+    first = known[0] if known else None
+    if first is None:
+        first = read_dataset(files[0])
+        known = [first, *([None] * (len(files) - 1))] if known is None else [first, *known[1:]]
     frames = int(get_float(first, "NumberOfFrames") or 1)
     sop_class = get_str(first, "SOPClassUID") or ""
     notes: list[str] = []
     if len(files) == 1 and (frames > 1 or sop_class == NM_SOP_CLASS):
-        ds = read_dataset(files[0])
+        ds = first
         if sop_class == NM_SOP_CLASS:
             array, grid, notes = read_nm(files[0], ds)
             duration = _nm_duration_s(ds)
@@ -242,7 +252,7 @@ def _load_dicom(files: list[Path], progress: Callable[[int, int], None] | None) 
             duration_ms = get_float(datasets[0], "ActualFrameDuration")
             duration = None if duration_ms is None else duration_ms / 1000.0
     else:
-        stack = assemble_slices(files, progress=progress)
+        stack = assemble_slices(files, datasets=known, progress=progress)
         array, grid, notes = stack.array, stack.grid, stack.notes
         datasets = list(stack.datasets)
         files = stack.files
