@@ -32,6 +32,7 @@ from pathlib import Path
 import highdicom as hd
 import numpy as np
 from numpy.typing import NDArray
+from pydicom.dataset import Dataset
 
 from theratrial.errors import MaskError
 from theratrial.imaging._assemble import grid_from_affine, shape3
@@ -304,8 +305,9 @@ def _seg_regions(path: Path, reference: Volume, roi: str | None, every: bool) ->
     return masks
 
 
-def _rtstruct_regions(path: Path, reference: Volume, roi: str | None, every: bool) -> list[Mask]:
-    ds = read_dataset(path)
+def _rtstruct_regions(
+    path: Path, ds: Dataset, reference: Volume, roi: str | None, every: bool
+) -> list[Mask]:
     rois = [r for r in read_rtstruct_rois(ds, path) if r.contours]
     if not rois:
         raise MaskError("RTSTRUCT holds no closed planar contour", file=path)
@@ -321,11 +323,12 @@ def _rtstruct_regions(path: Path, reference: Volume, roi: str | None, every: boo
 
 
 def _dicom_regions(path: Path, reference: Volume, roi: str | None, every: bool) -> list[Mask]:
-    head = read_dataset(path, header_only=True)
+    # one read: large values (a SEG's pixel data) stay on disk until used
+    head = read_dataset(path, defer_size=1 << 20)
     sop_class = get_str(head, "SOPClassUID") or ""
     modality = (get_str(head, "Modality") or "").upper()
     if sop_class == RTSTRUCT_SOP_CLASS or modality == "RTSTRUCT":
-        return _rtstruct_regions(path, reference, roi, every)
+        return _rtstruct_regions(path, head, reference, roi, every)
     if sop_class == SEG_SOP_CLASS or modality == "SEG":
         return _seg_regions(path, reference, roi, every)
     raise MaskError(
