@@ -78,6 +78,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dlt": ("escalation", "Record dose-limiting toxicity observations."),
     "cycle": ("plan", "Record therapy administrations and their dosimetry."),
     "model": ("response", "Outcome models: lesion level and patient level."),
+    "users": ("users", "Local user accounts of the trial service: add, list, disable."),
+    "audit": ("audit", "The audit trail: verify its hash chain, export it as CSV."),
 }
 """Top-level command -> (module under :mod:`theratrial.cli`, one-line summary)."""
 
