@@ -1,6 +1,6 @@
 """DLT import throughput: rows/s into a fresh SQLite file (printed, never asserted).
 
-Runs the function the CLI uses (:func:`theratrial.store.clinical.add_dlts` in one
+Runs the function the CLI uses (:func:`theratrial.store.dlt.add_dlts` in one
 transaction) for 2,000 and 200,000 rows, and ``theratrial dlt import`` end to end for
 2,000 rows. Usage: ``python benchmarks/bench_dlt_import.py [--large N]``.
 """
@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from theratrial.cli.main import app
 from theratrial.protocol import find_protocol
 from theratrial.store import connect, register_protocol, session_scope
-from theratrial.store.clinical import add_dlts
+from theratrial.store.dlt import add_dlts
 
 TRIAL = "NCT06732505"
 COHORTS = ("escalation-prior-prrt", "escalation-prrt-naive")

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import scipy.fft
 
 from theratrial.dosimetry.voxel import BACKENDS, kernel_dose_gy, local_deposition_dose_gy
 from theratrial.dosimetry.voxel_kernel import voxel_kernel
@@ -94,13 +93,14 @@ def main() -> None:
     _measure("kernel generation 11^3 (5 voxels)", lambda: make(None, "11"))
     _measure("kernel generation 41^3 (photons to 96 mm)", lambda: make(20 * args.voxel_mm, "41"))
     _measure("local energy deposition", lambda: local_deposition_dose_gy(tia, voxel_size_mm=side))
-    with scipy.fft.set_workers(args.workers):
-        for key in ("11", "41"):
-            for backend in BACKENDS:
-                _measure(
-                    f"convolution {key}^3 kernel, {backend}",
-                    lambda b=backend, k=key: kernel_dose_gy(tia, kernels[k], backend=b),
-                )
+    for key in ("11", "41"):
+        for backend in BACKENDS:
+            _measure(
+                f"convolution {key}^3 kernel, {backend}",
+                lambda b=backend, k=key: kernel_dose_gy(
+                    tia, kernels[k], backend=b, workers=args.workers
+                ),
+            )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak RSS {rss:.0f} MiB; GPU backend: none bundled (CPU path)")
     if args.phantoms:

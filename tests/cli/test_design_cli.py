@@ -385,3 +385,27 @@ def test_next_3plus3_top_level_follows_confirm_top(tmp_path: Path) -> None:
     direct = json.loads(runner.invoke(app, [*base, "--no-confirm-top"]).output)
     assert (direct["decision"], direct["mtd"]) == ("select_mtd", 2.0)
     assert "directly" in direct["convention"]
+
+
+@pytest.mark.parametrize("max_n", ["12", "16"])
+def test_design_table_fits_80_columns_and_shows_every_decision(max_n: str) -> None:
+    args = ["design", "table", "--design", "boin", "--target", "0.3", "--max-n", max_n]
+    rows = json.loads(runner.invoke(app, [*args, "--json"]).stdout)["rows"]
+    result = runner.invoke(app, args, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    assert all(len(line) <= 80 for line in result.stdout.splitlines()), result.stdout
+    lines = [line.replace("│", " ").split() for line in result.stdout.splitlines()]
+    for row in rows:  # one line per n: n, then every decision, none cut or wrapped
+        assert [str(row["n"]), *row["decisions"]] in lines, (row, result.stdout)
+
+
+def test_simulate_plot_into_a_missing_folder_exits_2_before_simulating(tmp_path: Path) -> None:
+    png = tmp_path / "figs" / "oc.png"
+    args = ["simulate", "--truth", "0.1,0.3", "--target", "0.3", "--n-trials", "100"]
+    code, out, err = _run(*args, "--plot", str(png), "--json")
+    assert code == 2
+    assert "--plot" in err
+    assert "does not exist" in err
+    assert out == ""  # nothing simulated, nothing printed
+    assert not png.parent.exists()

@@ -87,12 +87,56 @@ def test_tac_plot_is_written(tmp_path: Path) -> None:
     times = [4.0, 24.0, 96.0, 168.0]
     tac = "region,time_h,activity_mbq\n" + _mono_rows("kidneys", 80, 50, times)
     tac_path, mass_path = _tables(tmp_path, tac)
-    figure = tmp_path / "figs" / "tac.png"
+    figure = tmp_path / "tac.png"
     args = ["dosimetry-table", str(tac_path), "--masses", str(mass_path), "--plot", str(figure)]
     result = runner.invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)[0]["region"] == "kidneys"
     assert figure.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("where", ["figs/tac.png", "."])
+def test_plot_into_a_missing_folder_or_onto_a_folder_exits_2(tmp_path: Path, where: str) -> None:
+    # the folder of an output file is never created; the check comes before any work
+    tac = "region,time_h,activity_mbq\n" + _mono_rows("kidneys", 80, 50, [4.0, 24.0, 96.0])
+    tac_path, _ = _tables(tmp_path, tac)
+    missing_masses = tmp_path / "no-masses.csv"  # never read: --plot is checked first
+    figure = tmp_path / where
+    args = ["dosimetry-table", str(tac_path), "--masses", str(missing_masses)]
+    result = runner.invoke(app, [*args, "--plot", str(figure)])
+    assert result.exit_code == 2
+    assert "--plot" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "figs").exists()
+
+
+def _tokens(text: str) -> set[str]:
+    return set(text.split())
+
+
+@pytest.mark.parametrize("columns", ["80", "60"])
+def test_dosimetry_table_fits_the_terminal_and_shows_every_number(
+    tmp_path: Path, columns: str
+) -> None:
+    times = [4.0, 24.0, 48.0, 96.0, 168.0]
+    tac = "region,time_h,activity_mbq\n" + _mono_rows("kidneys", 80, 50, times)
+    tac += _mono_rows("red marrow", 4, 60, times) + _mono_rows("spleen", 40, 67, times)
+    masses = "region,mass_g\nkidneys,310\nred marrow,1170\nspleen,183\n"
+    tac_path, mass_path = _tables(tmp_path, tac, masses)
+    args = ["dosimetry-table", str(tac_path), "--masses", str(mass_path)]
+    args += ["--administered-mbq", "7400"]
+    rows = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    result = runner.invoke(app, args, env={"COLUMNS": columns})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    assert all(len(line) <= int(columns) for line in result.stdout.splitlines()), result.stdout
+    shown = _tokens(result.stdout)
+    for row in rows:
+        assert row["model"] in shown
+        for key, digits in (("tia_mbq_h", 4), ("mass_g", 4), ("dose_gy", 3), ("bed_gy", 3)):
+            assert f"{row[key]:.{digits}g}" in shown, (columns, key, result.stdout)
+        assert f"{row['dose_gy_per_gbq']:.3g}" in shown
+        assert row["region"].replace(" ", "") in "".join(result.stdout.split())
 
 
 def test_daughter_release_for_a_beta_emitter_exits_2(tmp_path: Path) -> None:

@@ -231,7 +231,7 @@ def test_second_import_is_refused_and_a_correction_keeps_its_reason(tmp_path: Pa
     assert "corrected 1" in done.output  # type: ignore[attr-defined]
     assert _escalate(db)["escalation-prior-prrt"]["estimates"][0]["dlt"] == 0
     from theratrial.store import connect, session_scope
-    from theratrial.store.clinical import dlt_rows
+    from theratrial.store.dlt import dlt_rows
 
     with session_scope(connect(str(db))) as session:
         row = next(r for p, r in dlt_rows(session, trial_id="NCT06732505") if p == "E04")
@@ -266,3 +266,42 @@ def test_escalation_table_is_readable_at_80_columns(tmp_path: Path) -> None:
     assert max(len(line) for line in result.output.splitlines()) <= 80
     assert "escalation-prior-prrt" in result.output  # ids and numbers never cut
     assert "120 kBq/kg (DL2)" in result.output
+
+
+# -- the one pseudonym rule (theratrial.ids) ---------------------------------------------
+
+
+def _patients_in(db: Path) -> list[str]:
+    import sqlite3
+
+    if not db.exists():
+        return []
+    with sqlite3.connect(db) as conn:
+        return [r[0] for r in conn.execute("select pseudonym from patients")]
+
+
+@pytest.mark.parametrize("patient", ["P1\n", " P1", "P1 ", "../P1", "John Smith"])
+def test_dlt_add_refuses_what_is_not_a_pseudonym(tmp_path: Path, patient: str) -> None:
+    # the issue: `.strip()` silently turned "P1\n" into "P1"
+    db = tmp_path / "e.sqlite"
+    args = ["dlt", "add", "--trial", "NCT06732505", "--patient", patient, "--level", "DL1"]
+    result = runner.invoke(app, [*args, "--cohort", "escalation-prrt-naive", "--db", str(db)])
+    assert result.exit_code == 2
+    assert "field '--patient'" in result.output
+    assert "pseudonym" in result.output
+    assert "Traceback" not in result.output
+    assert _patients_in(db) == []
+
+
+@pytest.mark.parametrize("patient", ["E09 ", " E09", "E 09", "../E09"])
+def test_dlt_import_names_file_and_row_of_a_bad_pseudonym(tmp_path: Path, patient: str) -> None:
+    csv_file = tmp_path / "dlt.csv"
+    csv_file.write_text(CSV + f"{patient},escalation-prrt-naive,1,DL1,no,,,\n")
+    db = tmp_path / "esc.sqlite"
+    result = _import(csv_file, db)
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    line = result.output  # type: ignore[attr-defined]
+    assert "dlt.csv:8:" in line
+    assert "field 'patient_id'" in line
+    assert "pseudonym" in line
+    assert _patients_in(db) == []  # all rows or none

@@ -404,3 +404,58 @@ def test_cycle_record_activity_at_the_dispensing_tolerance(tmp_path: Path) -> No
     over = runner.invoke(app, [*args, "6.94"])
     assert over.exit_code == 2
     assert "at most 6.93 MBq (dose level DL1: 90 kBq/kg x 70 kg = 6.3 MBq" in over.output
+
+
+# -- the one pseudonym rule (theratrial.ids), checked before the store is opened ---------
+
+
+@pytest.mark.parametrize("patient", ["../x", "P1\n", "John Smith", ".hidden"])
+def test_plan_refuses_what_is_not_a_pseudonym(tmp_path: Path, patient: str) -> None:
+    db = tmp_path / "p.sqlite"
+    result = runner.invoke(app, ["plan", patient, "--trial", "NCT01842165", "--db", str(db)])
+    assert result.exit_code == 2
+    assert "field 'PATIENT_ID'" in result.output
+    assert "pseudonym" in result.output
+    assert "Traceback" not in result.output
+    assert not db.exists()  # no store access at all
+
+
+@pytest.mark.parametrize("patient", ["../x", "P1\n", "John Smith"])
+def test_cycle_record_refuses_what_is_not_a_pseudonym(tmp_path: Path, patient: str) -> None:
+    db = tmp_path / "p.sqlite"
+    dosimetry = tmp_path / "missing.json"  # never read: the id is checked first
+    args = ["cycle", "record", "--patient", patient, "--trial", "NCT01842165", "--cycle", "1"]
+    args += ["--activity-mbq", "7400", "--dosimetry", str(dosimetry), "--db", str(db)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "field '--patient'" in result.output
+    assert "pseudonym" in result.output
+    assert not db.exists()
+
+
+def test_plan_plot_into_a_missing_folder_exits_2_before_the_store(tmp_path: Path) -> None:
+    db = tmp_path / "p.sqlite"
+    figure = tmp_path / "figs" / "cumulative.png"
+    args = ["plan", "PLAN-1", "--trial", "NCT01842165", "--db", str(db), "--plot", str(figure)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "field '--plot'" in result.output
+    assert not figure.parent.exists()
+    assert not db.exists()
+
+
+def test_plan_table_fits_80_columns(tmp_path: Path) -> None:
+    db = tmp_path / "p.sqlite"
+    _record(tmp_path, db, 1, 5.0)
+    result = runner.invoke(
+        app, ["plan", "PLAN-1", "--trial", "NCT01842165", "--db", str(db)], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    assert all(len(line) <= 80 for line in result.output.splitlines()), result.output
+    limits = _plan(db)["limits"]
+    shown = set(result.output.replace("│", " ").split())
+    for ch in limits:
+        assert f"{ch['limit']:g}" in shown
+        if ch["max_activity_mbq"] is not None:
+            assert f"{ch['max_activity_mbq']:,.0f}" in shown, result.output

@@ -79,3 +79,19 @@ def test_table_only_cohort_and_bad_sizes(tmp_path: Path) -> None:
     with pytest.raises(ParameterError):
         generate_cohort(1, seed=1, images=True)
     assert write_lesion_table(tmp_path / "empty.csv", []).read_text(encoding="utf-8")
+
+
+def test_output_folders_are_never_created_above_the_cohort(tmp_path: Path) -> None:
+    # the cohort's own folder may be made inside an existing one ...
+    generate_cohort(1, seed=3, out_dir=tmp_path / "cohort")
+    assert (tmp_path / "cohort" / "lesions.csv").is_file()
+    # ... but a missing parent is an error, raised before anything is written
+    with pytest.raises(ParameterError, match="does not exist") as info:
+        generate_cohort(1, seed=3, out_dir=tmp_path / "missing" / "cohort")
+    assert info.value.field == "out_dir"
+    assert not (tmp_path / "missing").exists()
+    with pytest.raises(ParameterError, match="does not exist"):
+        write_lesion_table(tmp_path / "missing" / "lesions.csv", [])
+    with pytest.raises(ParameterError, match="a file name was expected"):
+        write_lesion_table(tmp_path, [])
+    assert not (tmp_path / "missing").exists()

@@ -75,3 +75,13 @@ def test_cumulative_dose_figure_draws_limits_and_projection(tmp_path: Path) -> N
 def test_cumulative_dose_figure_needs_history() -> None:
     with pytest.raises(ParameterError):
         dp.cumulative_dose_figure([])
+
+
+def test_save_figure_never_creates_the_folder(tmp_path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    target = tmp_path / "figs" / "tac.png"
+    with pytest.raises(ParameterError, match="does not exist") as info:
+        dp.save_figure(Figure(), target)
+    assert info.value.file == str(target)
+    assert not target.parent.exists()

@@ -48,8 +48,19 @@ def test_png_with_outlines(tmp_path: Path) -> None:
     volume = _volume()
     voi = np.zeros(volume.shape, bool)
     voi[7:10, 1:4, 0:3] = True
-    out = write_mip_png(volume, [Mask(voi, volume.grid, "lesion_1")], tmp_path / "a" / "m.png")
+    out = write_mip_png(volume, [Mask(voi, volume.grid, "lesion_1")], tmp_path / "m.png")
     assert out.read_bytes()[:4] == b"\x89PNG"
     other = Grid((2, 2, 2), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), IDENTITY)
     with pytest.raises(ParameterError, match="not on the image grid"):
         write_mip_png(volume, [Mask(np.ones((2, 2, 2), bool), other, "x")], tmp_path / "b.png")
+
+
+def test_a_missing_folder_is_an_error_never_created(tmp_path: Path) -> None:
+    volume = _volume()
+    target = tmp_path / "a" / "m.png"
+    with pytest.raises(ParameterError, match="does not exist") as info:
+        write_mip_png(volume, [], target)
+    assert info.value.file == str(target)
+    assert not target.parent.exists()
+    with pytest.raises(ParameterError, match="a file name was expected"):
+        write_mip_png(volume, [], tmp_path)

@@ -130,7 +130,17 @@ def test_report_figure_per_model(
     ]
     fig = rp.outcome_report_figure(continuous)
     assert len(fig.axes) == 2
-    png = rp.save_figure(fig, tmp_path / "sub" / "model.png")
+    png = rp.save_figure(fig, tmp_path / "model.png")
     svg = rp.save_figure(fig, tmp_path / "model.svg")
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert svg.read_text().lstrip().startswith("<?xml")
+
+
+def test_save_figure_never_creates_the_folder(tmp_path: Path) -> None:
+    from theratrial.errors import ParameterError
+
+    target = tmp_path / "sub" / "model.png"
+    with pytest.raises(ParameterError, match="does not exist") as info:
+        rp.save_figure(rp.waterfall_figure([-40.0]), target)
+    assert info.value.file == str(target)
+    assert not target.parent.exists()

@@ -286,7 +286,7 @@ def _dlt_values(pid: str, dlt: bool, line: int) -> dict[str, object]:
 
 
 def test_add_dlts_refuses_duplicates_and_stores_nothing(engine: Engine) -> None:
-    from theratrial.store.clinical import add_dlts
+    from theratrial.store.dlt import add_dlts
 
     with pytest.raises(InputError, match="contradicts row 2") as err, session_scope(engine) as s:
         add_dlts(
@@ -304,7 +304,7 @@ def test_add_dlts_refuses_duplicates_and_stores_nothing(engine: Engine) -> None:
 
 
 def test_add_dlts_corrects_a_stored_record_and_keeps_the_history(engine: Engine) -> None:
-    from theratrial.store.clinical import add_dlts, dlt_rows
+    from theratrial.store.dlt import add_dlts, dlt_rows
 
     with session_scope(engine) as s:
         done = add_dlts(s, trial_id="NCT06732505", records=[_dlt_values("D1", False, 2)])

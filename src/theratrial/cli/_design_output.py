@@ -1,6 +1,6 @@
 """JSON documents and Rich tables of the ``design`` commands (private).
 
-Builders for the ``--json`` output of ``theratrial design next|simulate`` (also used by
+Builders for the ``--json`` output of ``theratrial design boundaries|next|simulate`` (also used by
 ``theratrial escalation``) and the readable tables of :mod:`theratrial.cli.design`.
 """
 
@@ -11,10 +11,22 @@ from typing import Any
 
 from rich.table import Table
 
-from theratrial.cli._common import console
-from theratrial.design import Decision, DecisionTable, DoseData, OperatingCharacteristics
+from theratrial.cli._common import console, print_table
+from theratrial.design import (
+    Boin,
+    Crm,
+    Decision,
+    DecisionTable,
+    DoseData,
+    DoseFindingDesign,
+    I3plus3,
+    Mtpi2,
+    OperatingCharacteristics,
+    decision_table,
+)
 
 __all__ = [
+    "boundaries_json",
     "decision_json",
     "print_boundaries",
     "print_decision_grid",
@@ -84,7 +96,57 @@ def print_boundaries(out: dict[str, Any]) -> None:
                 for k in ("n", "escalate_if_dlt_le", "deescalate_if_dlt_ge", "eliminate_if_dlt_ge")
             )
         )
-    console.print(table)
+    print_table(table)
+
+
+def boundaries_json(built: DoseFindingDesign, max_n: int) -> dict[str, Any]:
+    """The JSON document of ``design boundaries``: the design's parameters and, for the
+    rule-based designs, the boundaries for n = 1..``max_n`` (CRM: the model instead)."""
+    out: dict[str, Any] = {"design": built.name, "target": getattr(built, "target", None)}
+    if isinstance(built, Boin):
+        b = built.boundaries(max_n)
+        out.update(
+            p_saf=b.p_saf,
+            p_tox=b.p_tox,
+            lambda_e=b.lambda_e,
+            lambda_d=b.lambda_d,
+            cutoff_eli=b.cutoff_eli,
+        )
+    elif isinstance(built, Mtpi2):
+        out.update(
+            equivalence_interval=list(built.intervals[_ei_index(built)]),
+            intervals=[list(iv) for iv in built.intervals],
+            cutoff_eli=built.cutoff_eli,
+        )
+    elif isinstance(built, I3plus3):
+        out.update(
+            equivalence_interval=list(built.equivalence_interval),
+            cutoff_eli=built.cutoff_eli,
+        )
+    if isinstance(built, Crm):
+        out.update(
+            skeleton=list(built.skeleton),
+            prior_var=built.prior_var,
+            model="p_i = skeleton_i ** exp(beta), beta ~ Normal(0, prior_var)",
+            boundaries=None,
+        )
+    else:
+        table = decision_table(built, max_n=max_n)
+        out["boundaries"] = [
+            {
+                "n": r.n,
+                "escalate_if_dlt_le": r.escalate_if_dlt_le,
+                "deescalate_if_dlt_ge": r.deescalate_if_dlt_ge,
+                "eliminate_if_dlt_ge": r.eliminate_if_dlt_ge,
+            }
+            for r in table.rows
+        ]
+    return out
+
+
+def _ei_index(design: Mtpi2) -> int:
+    low = design.target - design.epsilon1
+    return sum(1 for _, hi in design.intervals if hi <= low + 1e-9)
 
 
 def _fmt(value: object, digits: int = 3) -> str:
@@ -126,7 +188,7 @@ def print_next(out: dict[str, Any]) -> None:
             _fmt(e["p_overdose"]),
             "yes" if e["eliminated"] else "",
         )
-    console.print(table)
+    print_table(table)
 
 
 def simulation_json(oc: OperatingCharacteristics, unit: str, plot: Path | None) -> dict[str, Any]:
@@ -179,7 +241,7 @@ def print_simulation(
             f"{oc.n_treated_mean[i]:.1f}",
             f"{oc.dlt_mean_per_level[i]:.2f}",
         )
-    console.print(table)
+    print_table(table)
     console.print(
         f"stopped without MTD: {oc.stop_pct:.1f} %; mean N {oc.n_mean:.1f}; "
         f"mean DLTs {oc.dlt_mean:.2f}" + (f"; plot: {written}" if written else "")
@@ -197,6 +259,6 @@ def print_decision_grid(table: DecisionTable) -> None:
         grid.add_column(str(y), justify="center")
     for r in table.rows:
         grid.add_row(str(r.n), *r.decisions, *([""] * (width - len(r.decisions))))
-    console.print(grid)
+    print_table(grid)
     if table.note:
         console.print(f"note: {table.note}")

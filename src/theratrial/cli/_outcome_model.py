@@ -107,6 +107,7 @@ def _model_figures(analysis: Any, folder: Path) -> list[Path]:
         save_figure,
     )
 
+    folder.mkdir(exist_ok=True)  # --figures: checked by output_folder, created here
     level = analysis.level
     written = [save_figure(outcome_report_figure(analysis), folder / f"{level}_model.png")]
     written.append(save_figure(effect_figure(analysis), folder / f"{level}_effects.png"))

@@ -192,6 +192,7 @@ def _recist_figures(results: list[tuple[str, RecistEvaluation, Any]], folder: Pa
         waterfall_figure,
     )
 
+    folder.mkdir(exist_ok=True)  # --figures: checked by output_folder, created here
     written: list[Path] = []
     if len(results) > 1:
         evaluations = {pid: ev for pid, ev, _ in results}

@@ -87,6 +87,7 @@ def repeatability_command(
         if figures is not None:
             from theratrial.report.response_plots import bland_altman_figure, save_figure
 
+            figures.mkdir(exist_ok=True)  # checked by output_folder, created here
             named = [("all", report.overall)] + [(g.group, g.result) for g in report.groups]
             for name, result in named:
                 if result is not None and result.bland_altman is not None:

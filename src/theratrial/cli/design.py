@@ -7,11 +7,10 @@ Rich table or (``--json``) the JSON shapes documented on each command.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from theratrial.cli._common import handle_errors, print_json
+from theratrial.cli._common import handle_errors, output_file, print_json
 from theratrial.cli._design_options import (
     CONFIRM_TOP,
     CUTOFF_ELI,
@@ -31,6 +30,7 @@ from theratrial.cli._design_options import (
     parse_floats,
 )
 from theratrial.cli._design_output import (
+    boundaries_json,
     decision_json,
     print_boundaries,
     print_decision_grid,
@@ -42,11 +42,8 @@ from theratrial.cli._progress import progress_callback
 from theratrial.design import (
     MAX_TRIALS,
     Boin,
-    Crm,
     DoseData,
     DoseFindingDesign,
-    I3plus3,
-    Mtpi2,
     check_seed,
     decide_when_complete,
     decision_table,
@@ -101,54 +98,11 @@ def boundaries_command(
             built = build_design(
                 design, target, skeleton, epsilon1, epsilon2, cutoff_eli, 100, False, deescalation
             )
-        out: dict[str, Any] = {"design": built.name, "target": getattr(built, "target", None)}
-        if isinstance(built, Boin):
-            b = built.boundaries(max_n)
-            out.update(
-                p_saf=b.p_saf,
-                p_tox=b.p_tox,
-                lambda_e=b.lambda_e,
-                lambda_d=b.lambda_d,
-                cutoff_eli=b.cutoff_eli,
-            )
-        elif isinstance(built, Mtpi2):
-            out.update(
-                equivalence_interval=list(built.intervals[_ei_index(built)]),
-                intervals=[list(iv) for iv in built.intervals],
-                cutoff_eli=built.cutoff_eli,
-            )
-        elif isinstance(built, I3plus3):
-            out.update(
-                equivalence_interval=list(built.equivalence_interval),
-                cutoff_eli=built.cutoff_eli,
-            )
-        if isinstance(built, Crm):
-            out.update(
-                skeleton=list(built.skeleton),
-                prior_var=built.prior_var,
-                model="p_i = skeleton_i ** exp(beta), beta ~ Normal(0, prior_var)",
-                boundaries=None,
-            )
-        else:
-            table = decision_table(built, max_n=max_n)
-            out["boundaries"] = [
-                {
-                    "n": r.n,
-                    "escalate_if_dlt_le": r.escalate_if_dlt_le,
-                    "deescalate_if_dlt_ge": r.deescalate_if_dlt_ge,
-                    "eliminate_if_dlt_ge": r.eliminate_if_dlt_ge,
-                }
-                for r in table.rows
-            ]
+        out = boundaries_json(built, max_n)
         if as_json:
             print_json(out)
             return
         print_boundaries(out)
-
-
-def _ei_index(design: Mtpi2) -> int:
-    low = design.target - design.epsilon1
-    return sum(1 for _, hi in design.intervals if hi <= low + 1e-9)
 
 
 @design_app.command("table")
@@ -350,6 +304,8 @@ def simulate_command(
     "n_mean", "dlt_mean", "stop_pct", "convention", plus the scenario settings}.
     """
     with handle_errors():
+        if plot is not None:
+            output_file(plot, option="--plot")
         check_seed(seed, field="--seed")
         if n_trials > MAX_TRIALS:
             raise ParameterError(

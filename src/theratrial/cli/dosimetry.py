@@ -45,7 +45,14 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from theratrial.cli._common import console, err_console, handle_errors, print_json
+from theratrial.cli._common import (
+    console,
+    err_console,
+    handle_errors,
+    output_file,
+    print_json,
+    print_table,
+)
 from theratrial.dosimetry.dose import RegionDose, regions_dose
 from theratrial.dosimetry.pipeline import PatientDosimetry, patient_dosimetry
 from theratrial.dosimetry.radiobiology import Radiobiology
@@ -151,7 +158,7 @@ def _print_table(results: tuple[RegionDose, ...]) -> None:
             _fmt(r.dose_gy_per_gbq),
             _fmt(r.bed_gy),
         )
-    console.print(table)
+    print_table(table)
     for group in _warning_groups(results):
         regions = group["regions"]
         assert isinstance(regions, list)
@@ -197,6 +204,8 @@ def dosimetry_table(
 ) -> None:
     """Fit time-activity curves from a table and compute Ã, absorbed dose and BED."""
     with handle_errors():
+        if plot is not None:
+            output_file(plot, option="--plot")
         if phantom not in ("adult_male", "adult_female"):
             raise ParameterError(
                 f"unknown phantom {phantom!r}", field="phantom", hint="adult_male or adult_female"

@@ -1,4 +1,4 @@
-"""``theratrial dlt`` (record DLT observations) and ``theratrial escalation``.
+"""``theratrial dlt`` (record DLT observations, :mod:`._dlt`) and ``theratrial escalation``.
 
 Escalation reads the protocol's escalation cohorts, their dose levels and start level, and
 the DLT records stored for the trial, and asks the chosen design for one decision per
@@ -13,293 +13,36 @@ replaces the stored observation, keeping the previous values and the reason.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from theratrial.cli._common import DB_OPTION, console, handle_errors, print_json
+from theratrial.cli._common import DB_OPTION, console, handle_errors, print_json, print_table
+from theratrial.cli._dlt import (
+    check_correction,
+    check_ids,
+    dlt_app,
+    level_values,
+    parse_date,
+    validate_record,
+)
 from theratrial.cli.design import _floats, decision_json
 from theratrial.design import CohortPlan, DltRecord, create_design, decide_per_cohort
-from theratrial.errors import InputError, TableError
+from theratrial.errors import InputError
 from theratrial.protocol import find_protocol
 from theratrial.protocol.schema import Protocol
 from theratrial.store import connect, register_protocol, session_scope
-from theratrial.store.clinical import add_dlts, dlt_rows
+from theratrial.store.dlt import dlt_rows
 
 __all__ = ["register"]
 
-dlt_app = typer.Typer(help="Record dose-limiting toxicity observations.", no_args_is_help=True)
-
-
-def _level_values(protocol: Protocol) -> dict[str, float]:
-    if protocol.dosing is None:
-        raise InputError(f"trial {protocol.id} has no dose levels", field="trial")
-    return {
-        lv.id: float(
-            lv.activity_kbq_per_kg if lv.activity_kbq_per_kg is not None else lv.activity_gbq or 0
-        )
-        for lv in protocol.dosing.levels
-    }
-
-
-def _check_ids(
-    protocol: Protocol,
-    cohort: str,
-    level: str,
-    *,
-    where: str,
-    known: tuple[list[str], list[str]] | None = None,
-) -> None:
-    cohorts, levels = known or _known_ids(protocol)
-    if cohort not in cohorts:
-        raise TableError(
-            f"unknown cohort {cohort!r}", field=f"{where}cohort", hint=f"use one of {cohorts}"
-        )
-    if level not in levels:
-        raise TableError(
-            f"unknown dose level {level!r}", field=f"{where}dose_level", hint=f"use one of {levels}"
-        )
-
-
-def _known_ids(protocol: Protocol) -> tuple[list[str], list[str]]:
-    cohorts = [c.id for c in protocol.cohorts if c.phase == "escalation"] or [
-        c.id for c in protocol.cohorts
-    ]
-    return cohorts, list(_level_values(protocol))
-
-
-def _validate_record(values: dict[str, Any], level_value: float) -> None:
-    """Check a DLT observation before it is stored, as :class:`DltRecord` will read it.
-
-    A record that the escalation cannot read later (a DLT without an event term, a grade
-    outside 1-5, an empty patient id) is refused now instead of blocking every later
-    ``theratrial escalation`` of the trial.
-    """
-    DltRecord(
-        values["patient_id"],
-        values["cycle"],
-        level_value,
-        event=values["event"],
-        grade=values["grade"],
-        onset_date=values["onset_date"],
-        administered_date=values.get("administered_date"),
-        is_dlt=values["dlt"],
-        within_dlt_window=values["within_dlt_window"],
-    )
-
-
-@dlt_app.command("add")
-def add_command(
-    trial: str = typer.Option(..., "--trial", help="Trial id."),
-    patient: str = typer.Option(..., "--patient", help="Pseudonymous patient id."),
-    cohort: str = typer.Option(
-        ..., "--cohort", help="Escalation cohort id (see `theratrial trials --json`)."
-    ),
-    cycle: int = typer.Option(1, "--cycle", min=1, help="Cycle number (1-based)."),
-    level: str = typer.Option(..., "--level", help="Dose level id, e.g. DL1."),
-    dlt: bool = typer.Option(False, "--dlt/--no-dlt", help="Whether a DLT occurred."),
-    event: str | None = typer.Option(None, "--event", help="CTCAE term of the event."),
-    grade: int | None = typer.Option(None, "--grade", min=1, max=5, help="CTCAE grade."),
-    onset: str | None = typer.Option(None, "--onset", help="Onset date YYYY-MM-DD."),
-    outside_window: bool = typer.Option(
-        False, "--outside-window", help="The event fell outside the DLT window."
-    ),
-    administered: str | None = typer.Option(
-        None, "--administered", help="Date of this cycle's administration, YYYY-MM-DD."
-    ),
-    correct: bool = typer.Option(
-        False, "--correct", help="Replace the stored observation of this patient and cycle."
-    ),
-    reason: str | None = typer.Option(None, "--reason", help="Why (required with --correct)."),
-    db: str | None = DB_OPTION,
-) -> None:
-    """Record one DLT-evaluable observation (one per patient and cycle)."""
-    with handle_errors():
-        protocol = find_protocol(trial)
-        _check_ids(protocol, cohort, level, where="--")
-        _check_correction(correct, reason)
-        onset_date = _date(onset, field="--onset") if onset else None
-        administered_date = _date(administered, field="--administered") if administered else None
-        values: dict[str, Any] = {
-            "patient_id": patient.strip(),
-            "cohort_id": cohort,
-            "cycle": cycle,
-            "dose_level": level,
-            "dlt": dlt,
-            "event": event.strip() if event and event.strip() else None,
-            "grade": grade,
-            "onset_date": onset_date,
-            "administered_date": administered_date,
-            "within_dlt_window": not outside_window,
-        }
-        options = {
-            "patient_id": "--patient",
-            "onset_date": "--onset",
-            "patient_id/cycle": "--patient/--cycle",
-            "reason": "--reason",
-        }
-        try:
-            _validate_record(values, _level_values(protocol)[level])
-            with session_scope(connect(db)) as session:
-                register_protocol(session, protocol)
-                done = add_dlts(
-                    session,
-                    trial_id=protocol.id,
-                    records=[{**values, "line": None}],
-                    correct=correct,
-                    reason=reason,
-                )
-        except InputError as exc:
-            field = options.get(exc.field or "", f"--{exc.field}")
-            raise InputError(exc.message, field=field, hint=exc.hint) from None
-        verb = "corrected" if done.corrected else "unchanged" if done.unchanged else "recorded"
-        console.print(
-            f"{verb} {'a DLT' if dlt else 'no DLT'}: patient {values['patient_id']}, "
-            f"cycle {cycle}, {level}, cohort {cohort}"
-            + (f" (reason: {reason})" if done.corrected else "")
-        )
-
-
-def _check_correction(correct: bool, reason: str | None) -> None:
-    if correct and not (reason and reason.strip()):
-        raise InputError(
-            "--correct needs a reason",
-            field="--reason",
-            hint="say why the stored observation is corrected, e.g. --reason 'CRF query 12'",
-        )
-    if reason is not None and not correct:
-        raise InputError(
-            "--reason without --correct",
-            field="--correct",
-            hint="add --correct to replace a stored observation, or drop --reason",
-        )
-
-
-def _date(text: str, *, field: str, row: int | None = None) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise TableError(
-            f"{text!r} is not a date", field=field, line=row, hint="write YYYY-MM-DD"
-        ) from None
-
-
-_TRUE = {"1", "true", "yes", "y", "dlt"}
-_FALSE = {"0", "false", "no", "n", ""}
-
-
-@dlt_app.command("import")
-def import_command(
-    file: Path = typer.Argument(
-        ...,
-        help="CSV with patient_id,cohort,cycle,dose_level,dlt "
-        "[,event,grade,onset_date,administered_date,within_dlt_window].",
-    ),
-    trial: str = typer.Option(..., "--trial", help="Trial id."),
-    correct: bool = typer.Option(
-        False, "--correct", help="Rows replace the stored observations of their patient and cycle."
-    ),
-    reason: str | None = typer.Option(None, "--reason", help="Why (required with --correct)."),
-    db: str | None = DB_OPTION,
-) -> None:
-    """Import DLT observations from a CSV file in one transaction (all rows or none).
-
-    One row per patient and cycle: a repeated or contradicting row, or a row for a patient
-    and cycle already stored, is refused with both rows named, unless --correct --reason.
-    """
-    with handle_errors():
-        protocol = find_protocol(trial)
-        _check_correction(correct, reason)
-        parsed = _read_dlt_csv(file, protocol)
-        try:
-            with session_scope(connect(db)) as session:
-                register_protocol(session, protocol)
-                done = add_dlts(
-                    session, trial_id=protocol.id, records=parsed, correct=correct, reason=reason
-                )
-        except InputError as exc:
-            if exc.file is not None or exc.line is None:
-                raise
-            raise TableError(
-                exc.message, file=file, line=exc.line, field=exc.field, hint=exc.hint
-            ) from None
-        extra = []
-        if done.corrected:
-            extra.append(f"corrected {done.corrected} stored (reason: {reason})")
-        if done.unchanged:
-            extra.append(f"{done.unchanged} already stored as given")
-        console.print(
-            f"imported {done.inserted} DLT observations for {protocol.id}"
-            + (f"; {'; '.join(extra)}" if extra else "")
-        )
-
-
-def _read_dlt_csv(file: Path, protocol: Protocol) -> list[dict[str, Any]]:
-    """Parse and check every row (file and row named on error); nothing is stored here."""
-    with file.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        required = {"patient_id", "cohort", "cycle", "dose_level", "dlt"}
-        missing = required - set(reader.fieldnames or [])
-        if missing:
-            raise TableError(
-                f"missing columns {sorted(missing)}",
-                file=file,
-                line=1,
-                hint="the header needs patient_id,cohort,cycle,dose_level,dlt",
-            )
-        rows = list(reader)
-    parsed: list[dict[str, Any]] = []
-    levels = _level_values(protocol)
-    known = _known_ids(protocol)
-    for i, row in enumerate(rows, start=2):
-        try:
-            _check_ids(protocol, row["cohort"], row["dose_level"], where="", known=known)
-        except InputError as exc:
-            raise TableError(
-                exc.message, file=file, line=i, field=exc.field, hint=exc.hint
-            ) from None
-        flag = (row["dlt"] or "").strip().lower()
-        if flag not in _TRUE | _FALSE:
-            raise TableError(
-                f"dlt must be yes/no, got {row['dlt']!r}", file=file, line=i, field="dlt"
-            )
-        try:
-            cycle = int(row["cycle"])
-            grade = int(row["grade"]) if row.get("grade") else None
-        except ValueError:
-            raise TableError(
-                "cycle and grade must be whole numbers", file=file, line=i, field="cycle/grade"
-            ) from None
-        window = (row.get("within_dlt_window") or "true").strip().lower() not in _FALSE - {""}
-        values: dict[str, Any] = {
-            "patient_id": (row["patient_id"] or "").strip(),
-            "cohort_id": row["cohort"],
-            "cycle": cycle,
-            "dose_level": row["dose_level"],
-            "dlt": flag in _TRUE,
-            "event": (row.get("event") or "").strip() or None,
-            "grade": grade,
-            "within_dlt_window": window,
-            "onset_date": _date(row["onset_date"], field="onset_date", row=i)
-            if row.get("onset_date")
-            else None,
-            "administered_date": _date(row["administered_date"], field="administered_date", row=i)
-            if row.get("administered_date")
-            else None,
-            "line": i,
-        }
-        try:
-            _validate_record(values, levels[row["dose_level"]])
-        except InputError as exc:
-            raise TableError(
-                exc.message, file=file, line=i, field=exc.field, hint=exc.hint
-            ) from None
-        parsed.append(values)
-    return parsed
+_level_values = level_values
+_check_ids = check_ids
+_validate_record = validate_record
+_check_correction = check_correction
+"""Kept under their former names for :mod:`theratrial.api.routers` (they moved to :mod:`._dlt`)."""
 
 
 def _plans(protocol: Protocol, values: dict[str, float]) -> list[CohortPlan]:
@@ -343,9 +86,9 @@ def escalation_command(
     """
     with handle_errors():
         protocol = find_protocol(trial)
-        values = _level_values(protocol)
+        values = level_values(protocol)
         plans = _plans(protocol, values)
-        today = _date(as_of, field="--as-of") if as_of else dt.date.today()
+        today = parse_date(as_of, field="--as-of") if as_of else dt.date.today()
         with session_scope(connect(db)) as session:
             register_protocol(session, protocol)
             stored = dlt_rows(session, trial_id=protocol.id)
@@ -421,7 +164,7 @@ def _print_escalation(
             table.add_column(col, justify="right", no_wrap=True)
         for e in item["estimates"]:
             table.add_row(f"{e['level']:g}", str(e["n"]), str(e["dlt"]))
-        console.print(table)
+        print_table(table)
         console.print(f"reason: {item['reason']}")
         for m in item["missing"]:
             console.print(f"missing: {m['description']}")

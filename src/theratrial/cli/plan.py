@@ -10,7 +10,6 @@ protocol's limits (from this patient's measured dose per GBq), or stop.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,9 +20,18 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from theratrial.cli._common import DB_OPTION, console, handle_errors, print_json
+from theratrial.cli._common import (
+    DB_OPTION,
+    console,
+    handle_errors,
+    output_file,
+    print_json,
+    print_table,
+)
+from theratrial.cli._cycle_dosimetry import read_dosimetry, tac_points
 from theratrial.dosimetry.radiobiology import Radiobiology, g_factor_mono_exponential
-from theratrial.errors import InputError, TableError
+from theratrial.errors import InputError
+from theratrial.ids import check_pseudonym
 from theratrial.protocol import find_protocol
 from theratrial.store import connect, register_protocol, session_scope
 from theratrial.store.clinical import (
@@ -90,111 +98,6 @@ cycle_app = typer.Typer(
 )
 
 
-def _read_dosimetry(path: Path, *, cycle: int) -> tuple[list[dict[str, Any]], list[float]]:
-    """Per-region results from ``dosimetry-table --json`` (a list) or ``dosimetry --json``
-    (an object with ``cycles``: the entry of this cycle is taken, with its scan times)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise TableError(
-            f"invalid JSON at column {exc.colno}: {exc.msg}",
-            file=path,
-            line=exc.lineno,
-            hint="pass the JSON printed by `theratrial dosimetry ... --json`",
-        ) from None
-    times_h: list[float] = []
-    if isinstance(data, dict) and "cycles" in data:
-        match = [c for c in data["cycles"] if c.get("cycle") == cycle]
-        if not match:
-            raise TableError(
-                f"no cycle {cycle} in the dosimetry results",
-                file=path,
-                field="cycles",
-                hint="record the cycle whose dosimetry this file holds",
-            )
-        times_h = [float(t) for t in match[0].get("times_h", [])]
-        data = match[0].get("regions", [])
-    rows = data.get("regions", data) if isinstance(data, dict) else data
-    if not isinstance(rows, list) or not all(isinstance(r, dict) and "region" in r for r in rows):
-        raise TableError(
-            "expected a list of per-region results with a 'region' key",
-            file=path,
-            hint="pass the JSON printed by `theratrial dosimetry ... --json`",
-        )
-    for i, r in enumerate(rows):
-        if r.get("dose_gy") is None:
-            raise TableError(
-                f"region {r['region']!r} has no dose_gy", file=path, field=f"[{i}].dose_gy"
-            )
-        for key, positive in _NUMBERS.items():
-            value = r.get(key)
-            if value is None:
-                continue
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not math.isfinite(value)
-                or value < 0
-                or (positive and value == 0)
-            ):
-                raise TableError(
-                    f"region {r['region']!r}: {key} must be a "
-                    f"{'positive' if positive else 'non-negative'} number, got {value!r}",
-                    file=path,
-                    field=f"[{i}].{key}",
-                    hint="pass the JSON printed by `theratrial dosimetry ... --json`",
-                )
-        for key in ("times_h", "activity_mbq"):
-            series = r.get(key)
-            if series is None:
-                continue
-            if not isinstance(series, list) or not all(
-                isinstance(v, int | float)
-                and not isinstance(v, bool)
-                and math.isfinite(v)
-                and v >= 0
-                for v in series
-            ):
-                raise TableError(
-                    f"region {r['region']!r}: {key} must be a list of non-negative numbers",
-                    file=path,
-                    field=f"[{i}].{key}",
-                    hint="pass the JSON printed by `theratrial dosimetry ... --json`",
-                )
-    return rows, times_h
-
-
-_NUMBERS: dict[str, bool] = {
-    "dose_gy": False,
-    "tia_mbq_h": False,
-    "mass_g": True,
-    "rbe_weighted_dose_gy": False,
-    "bed_gy": False,
-    "eqd2_gy": False,
-    "alpha_beta_gy": True,
-    "repair_half_time_h": True,
-    "effective_half_life_h": True,
-    "s_value_mgy_per_mbq_h": False,
-}
-"""Numeric entries of a region's dosimetry record the store keeps (True: must be > 0)."""
-
-
-def _tac_points(rows: list[dict[str, Any]], times_h: list[float]) -> list[tuple[str, float, float]]:
-    """(region, time_h, activity_mbq) points: per-region times (``dosimetry-table``) or the
-    cycle's scan times (``dosimetry PATIENT_DIR``)."""
-    points: list[tuple[str, float, float]] = []
-    for r in rows:
-        activities = r.get("activity_mbq")
-        own = r.get("times_h")
-        times = own if isinstance(own, list) else times_h
-        if isinstance(activities, list) and len(activities) == len(times):
-            points.extend(
-                (str(r["region"]), float(t), float(a))
-                for t, a in zip(times, activities, strict=True)
-            )
-    return points
-
-
 @cycle_app.command("record")
 def record_command(
     patient: str = typer.Option(..., "--patient", help="Pseudonymous patient id."),
@@ -218,6 +121,7 @@ def record_command(
     the patient's eligible screening, an absorbed dose above the physical ceiling.
     """
     with handle_errors(), _cli_fields(patient="--patient", dosimetry=dosimetry):
+        check_pseudonym(patient, field="--patient")
         protocol = find_protocol(trial)
         nuclide = protocol.therapy_nuclide()
         if nuclide is None:
@@ -249,7 +153,7 @@ def record_command(
                 ) from None
         record = CycleRecord(cycle, activity_mbq, when.date() if when else None, weight_kg, level)
         check_cycle_record(protocol, record, today=dt.date.today())
-        rows, times_h = _read_dosimetry(dosimetry, cycle=cycle) if dosimetry else ([], [])
+        rows, times_h = read_dosimetry(dosimetry, cycle=cycle) if dosimetry else ([], [])
         doses = [RegionDose(str(r["region"]), float(r["dose_gy"]), r.get("mass_g")) for r in rows]
         check_cycle_doses(nuclide, activity_mbq, doses)
         with _store(db) as session:
@@ -266,7 +170,7 @@ def record_command(
                 weight_kg=weight_kg,
             )
             save_dose_results(session, row, rows)
-            save_time_activity(session, row, _tac_points(rows, times_h))
+            save_time_activity(session, row, tac_points(rows, times_h))
         console.print(
             f"recorded cycle {cycle}: {activity_mbq:g} MBq {nuclide}, {len(rows)} dosimetry regions"
         )
@@ -339,6 +243,9 @@ def plan_command(
     Only for a patient enrolled in the trial: an eligible screening or a recorded cycle.
     """
     with handle_errors(), _cli_fields(patient="PATIENT"):
+        check_pseudonym(patient, field="PATIENT_ID")
+        if plot is not None:
+            output_file(plot, option="--plot")
         protocol = find_protocol(trial)
         with _store(db) as session:
             register_protocol(session, protocol)
@@ -448,7 +355,7 @@ def plan_command(
                 _fmt(ch["max_activity_mbq"], "{:,.0f}"),
                 str(ch["reached"]),
             )
-        console.print(table)
+        print_table(table)
         for reason in result.reasons:
             console.print(f"- {reason}")
         for warning in payload["warnings"]:

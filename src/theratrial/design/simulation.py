@@ -28,21 +28,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theratrial.design._checks import (
-    MAX_SAMPLE_SIZE,
-    binomial_pmf,
-    check_count,
-    check_probability_vector,
-    check_sample_size,
+from theratrial.design._checks import MAX_SAMPLE_SIZE, binomial_pmf, check_count
+from theratrial.design._simulation_core import (
+    BLOCK_TRIALS,
+    BlockRandom,
+    check_scenario,
+    engine_for,
 )
-from theratrial.design._engines import RawTrials, run_crm, run_interval, run_threeplusthree
-from theratrial.design.boin import Boin
 from theratrial.design.crm import Crm
 from theratrial.design.decision import Action, Decision, DoseFindingDesign
 from theratrial.design.dosedata import DoseData
-from theratrial.design.i3plus3 import I3plus3
-from theratrial.design.mtpi2 import Mtpi2
-from theratrial.design.threeplusthree import ThreePlusThree
 from theratrial.errors import ParameterError
 
 __all__ = [
@@ -59,8 +54,6 @@ MAX_SEED = 2**32 - 1
 """Largest seed accepted (the range of NumPy's legacy 32-bit seeds, used by R as well)."""
 MAX_TRIALS = 10_000_000
 """Most trials one simulation runs."""
-_BLOCK = 1024
-"""Trials per random stream; fixed, so results do not depend on the chunk size."""
 
 
 def check_seed(seed: int, *, field: str = "seed") -> int:
@@ -89,22 +82,6 @@ give a whole number from 0 to 4294967295)
             hint=f"give a whole number from 0 to {MAX_SEED}",
         )
     return int(seed)
-
-
-class _BlockRandom:
-    """Uniform numbers for a chunk of trials, each block of trials from its own stream."""
-
-    def __init__(self, seed: int, first_block: int, n_trials: int) -> None:
-        self._gens = []
-        self._sizes = []
-        for k in range(-(-n_trials // _BLOCK)):
-            ss = np.random.SeedSequence(seed, spawn_key=(first_block + k,))
-            self._gens.append(np.random.default_rng(ss))
-            self._sizes.append(min(_BLOCK, n_trials - k * _BLOCK))
-
-    def random(self, size: tuple[int, int]) -> np.ndarray:
-        parts = [g.random((m, size[1])) for g, m in zip(self._gens, self._sizes, strict=True)]
-        return np.concatenate(parts, axis=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,46 +130,6 @@ class OperatingCharacteristics:
     exact: bool = False
 
 
-def _check_scenario(
-    design: DoseFindingDesign,
-    truth: Sequence[float],
-    cohort_size: int,
-    max_n: int,
-    start_level: int,
-    levels: Sequence[float] | None,
-) -> tuple[np.ndarray, tuple[float, ...]]:
-    p = np.asarray(check_probability_vector(truth, field="truth", open_zero=False))
-    if levels is None:
-        lv = tuple(float(i + 1) for i in range(p.size))
-    else:
-        lv = DoseData.empty(levels).levels
-        if len(lv) != p.size:
-            raise ParameterError(
-                f"{p.size} true DLT probabilities for {len(lv)} dose levels",
-                field="truth",
-                hint="give one true DLT probability per dose level",
-            )
-    if isinstance(design, Crm) and len(design.skeleton) != p.size:
-        raise ParameterError(
-            f"{len(design.skeleton)} skeleton values for {p.size} dose levels",
-            field="skeleton",
-            hint="give one skeleton probability per dose level",
-        )
-    cohort_size = check_count(cohort_size, field="cohort_size", minimum=1)
-    check_sample_size(max_n, field="max_n", minimum=cohort_size)
-    if isinstance(design, ThreePlusThree) and cohort_size != 3:
-        raise ParameterError(
-            f"cohort size {cohort_size} with a 3+3 design", field="cohort_size", hint="use 3"
-        )
-    if not 0 <= start_level < p.size:
-        raise ParameterError(
-            f"start level index {start_level} is outside 0..{p.size - 1}",
-            field="start_level",
-            hint="choose one of the dose levels",
-        )
-    return p, lv
-
-
 def simulate(
     design: DoseFindingDesign,
     truth: Sequence[float],
@@ -236,6 +173,7 @@ def simulate(
 
     Examples
     --------
+    >>> from theratrial.design import Boin
     >>> oc = simulate(Boin(0.3), [0.05, 0.15, 0.3, 0.45, 0.6], max_n=30, n_trials=2000, seed=1)
     >>> len(oc.selection_pct), round(sum(oc.selection_pct) + oc.stop_pct, 6)
     (5, 100.0)
@@ -243,7 +181,7 @@ def simulate(
     ...                chunk_trials=1024)
     True
     """
-    p, lv = _check_scenario(design, truth, cohort_size, max_n, start_level, levels)
+    p, lv = check_scenario(design, truth, cohort_size, max_n, start_level, levels)
     n_trials = check_count(n_trials, field="n_trials", minimum=1)
     if n_trials > MAX_TRIALS:
         raise ParameterError(
@@ -258,19 +196,8 @@ def simulate(
         assert isinstance(entropy, int)
         seed = entropy % (MAX_SEED + 1)
     seed = check_seed(seed)
-    if isinstance(design, (Boin, Mtpi2, I3plus3)):
-        engine: Callable[..., RawTrials] = run_interval
-    elif isinstance(design, ThreePlusThree):
-        engine = run_threeplusthree
-    elif isinstance(design, Crm):
-        engine = run_crm
-    else:
-        raise ParameterError(
-            f"no simulator for design {design!r}",
-            field="design",
-            hint="use Boin, Crm, Mtpi2, I3plus3 or ThreePlusThree",
-        )
-    per_chunk = -(-chunk_trials // _BLOCK) * _BLOCK
+    engine = engine_for(design)
+    per_chunk = -(-chunk_trials // BLOCK_TRIALS) * BLOCK_TRIALS
     n_chunks = -(-n_trials // per_chunk)
     n_cohorts = -(-max_n // cohort_size)
     counts = np.zeros(p.size, dtype=np.int64)
@@ -293,7 +220,7 @@ def simulate(
             max_n=max_n,
             start=start_level,
             n_trials=size,
-            rng=_BlockRandom(seed, c * (per_chunk // _BLOCK), size),
+            rng=BlockRandom(seed, c * (per_chunk // BLOCK_TRIALS), size),
             progress=tick,
         )
         counts += np.bincount(raw.mtd[raw.mtd >= 0], minlength=p.size)
@@ -352,11 +279,12 @@ def exact_operating_characteristics(
     Two levels, the second certainly toxic: a 3+3 selects level 1 exactly when it escalates
     past it, with probability ``(1-p)^3 [1 + 3p(1-p)^2]`` (0.4943 for p = 0.3):
 
+    >>> from theratrial.design import ThreePlusThree
     >>> oc = exact_operating_characteristics(ThreePlusThree(), [0.3, 1.0], max_n=12)
     >>> round(oc.selection_pct[0] / 100, 4)
     0.4943
     """
-    p, lv = _check_scenario(design, truth, cohort_size, max_n, start_level, levels)
+    p, lv = check_scenario(design, truth, cohort_size, max_n, start_level, levels)
     n_levels = p.size
     select = np.zeros(n_levels)
     n_mean = np.zeros(n_levels)

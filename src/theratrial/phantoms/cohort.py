@@ -151,7 +151,9 @@ def generate_cohort(
     """Generate ``n`` patients; optionally write them (``images``) and the tables.
 
     With ``out_dir``: ``cohort.json`` and ``lesions.csv`` are written there, and with
-    ``images=True`` each patient folder too (``out_dir/<patient_id>/``).
+    ``images=True`` each patient folder too (``out_dir/<patient_id>/``). ``out_dir`` is
+    created when new, but only inside a folder that exists: a missing parent is an error,
+    raised before any patient is generated.
     """
     if n < 1:
         raise ParameterError(f"cohort size must be >= 1, got {n}", field="n")
@@ -167,6 +169,13 @@ def generate_cohort(
     if root is not None and root.exists() and not root.is_dir():
         raise InputError(
             "is a file, a folder was expected", file=root, hint="choose a new folder name"
+        )
+    if root is not None and not root.exists() and not root.parent.is_dir():
+        raise ParameterError(
+            f"the folder {root.parent} does not exist",
+            file=root,
+            field="out_dir",
+            hint="create the parent folder first, or choose a folder inside an existing one",
         )
     patients: list[VirtualPatient] = []
     dirs: list[Path | None] = []
@@ -184,7 +193,7 @@ def generate_cohort(
             progress(i + 1, n)
     cohort = Cohort(seed, tuple(patients), tuple(dirs))
     if root is not None:
-        root.mkdir(parents=True, exist_ok=True)
+        root.mkdir(exist_ok=True)  # the cohort's own folder, inside an existing one
         (root / "cohort.json").write_text(json.dumps(cohort.as_dict(), indent=1), encoding="utf-8")
         write_lesion_table(root / "lesions.csv", lesion_table(cohort))
     return cohort
@@ -226,9 +235,23 @@ def lesion_table(cohort: Cohort | Sequence[VirtualPatient]) -> tuple[LesionRecor
 
 
 def write_lesion_table(path: str | Path, records: Sequence[LesionRecord]) -> Path:
-    """Write the per-lesion table as CSV (columns of the widest row; blanks elsewhere)."""
+    """Write the per-lesion table as CSV (columns of the widest row; blanks elsewhere).
+
+    Raises
+    ------
+    ParameterError
+        When ``path`` is a folder or its folder does not exist (it is never created).
+    """
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.is_dir():
+        raise ParameterError("is a folder, a file name was expected", file=out, field="path")
+    if not out.parent.is_dir():
+        raise ParameterError(
+            f"the folder {out.parent} does not exist",
+            file=out,
+            field="path",
+            hint="create the folder first, or write into an existing one",
+        )
     rows = [r.as_row() for r in records]
     columns: list[str] = []
     for row in rows:

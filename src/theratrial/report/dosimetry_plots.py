@@ -23,6 +23,7 @@ from theratrial.dosimetry.tac import TimeActivityCurve
 from theratrial.dosimetry.tia import TiaResult
 from theratrial.errors import ParameterError
 from theratrial.protocol import OrganLimit
+from theratrial.report._paths import output_path
 from theratrial.treatment.history import CycleDose, cumulative_doses
 from theratrial.treatment.planning import NextCyclePlan
 
@@ -36,9 +37,14 @@ _QUANTITY_LABEL = {
 
 
 def save_figure(figure: Figure, path: str | Path, *, dpi: int = 150) -> Path:
-    """Write ``figure`` to ``path`` (format from the suffix) and return the path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``figure`` to ``path`` (format from the suffix) and return the path.
+
+    Raises
+    ------
+    ParameterError
+        When ``path`` is a folder or its folder does not exist (it is never created).
+    """
+    target = output_path(path)
     figure.savefig(target, dpi=dpi, bbox_inches="tight")
     return target
 

@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 
 from theratrial.errors import ParameterError
 from theratrial.imaging import Mask, Volume
+from theratrial.report._paths import output_path
 
 __all__ = ["mip_projection", "write_mip_png"]
 
@@ -75,7 +76,15 @@ def write_mip_png(
     title: str | None = None,
     vmax: float | None = None,
 ) -> Path:
-    """Write a MIP of ``volume`` with the outlines of ``masks`` (on its grid) to a PNG file."""
+    """Write a MIP of ``volume`` with the outlines of ``masks`` (on its grid) to a PNG file.
+
+    Raises
+    ------
+    ParameterError
+        When ``path`` is a folder or its folder does not exist (checked before any work;
+        the folder is never created), or a mask is not on the image grid.
+    """
+    out = output_path(path)
     image, _, (row_mm, col_mm) = mip_projection(volume, view=view)
     figure = Figure(figsize=(6.5, 7), dpi=100)
     FigureCanvasAgg(figure)
@@ -103,7 +112,5 @@ def write_mip_png(
     ax.set_title(title or f"{view} MIP ({volume.units or 'values'})", fontsize=9)
     ax.set_xlabel("mm")
     ax.set_ylabel("mm (head up)")
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(out, format="png", bbox_inches="tight")
     return out

@@ -21,6 +21,7 @@ from pathlib import Path
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from theratrial.report._paths import output_path
 from theratrial.response import LesionChange, RecistEvaluation
 from theratrial.stats import BlandAltman, Calibration, OutcomeAnalysis, RocCurve
 
@@ -48,9 +49,14 @@ _COLOURS = {
 
 
 def save_figure(figure: Figure, path: str | Path, *, dpi: int = 150) -> Path:
-    """Write ``figure`` to ``path`` (format from the suffix) and return the path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``figure`` to ``path`` (format from the suffix) and return the path.
+
+    Raises
+    ------
+    ParameterError
+        When ``path`` is a folder or its folder does not exist (it is never created).
+    """
+    target = output_path(path)
     figure.savefig(target, dpi=dpi, bbox_inches="tight")
     return target
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from theratrial.eligibility.evidence import Screening, Status
 from theratrial.errors import InputError
+from theratrial.ids import check_pseudonym
 from theratrial.protocol.schema import Protocol
 from theratrial.store.models import (
     CriterionResultRow,
@@ -73,7 +73,16 @@ def get_or_create_site(session: Session, code: str, *, name: str | None = None) 
     return site
 
 
-_PSEUDONYM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+def _trial(session: Session, trial_id: str) -> TrialRow:
+    """The stored trial ``trial_id``, or an ``InputError`` that says how to add it."""
+    trial = session.scalar(select(TrialRow).where(TrialRow.trial_id == trial_id))
+    if trial is None:
+        raise InputError(
+            f"trial {trial_id!r} is not in the database",
+            field="trial",
+            hint="screen a patient for it first, or register the protocol",
+        )
+    return trial
 
 
 def _check_pseudonym(pseudonym: str) -> None:
@@ -81,8 +90,6 @@ def _check_pseudonym(pseudonym: str) -> None:
 
     The one rule of :func:`theratrial.ids.check_pseudonym`, raised as an ``InputError``.
     """
-    from theratrial.ids import check_pseudonym
-
     try:
         check_pseudonym(pseudonym, field="patient_id")
     except InputError as exc:
