@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from theratrial.dosimetry.pipeline import patient_dosimetry
-from theratrial.errors import DicomHeaderError, InputError
+from theratrial.errors import DicomHeaderError, InputError, ParameterError
 
 LARGE_ORGANS = ("liver", "spleen", "kidney_left", "kidney_right")
 
@@ -183,3 +183,39 @@ def test_activity_within_calibration_tolerance_is_a_named_warning() -> None:
         check_region_activity(
             "liver", [4.0], [1.2 * decayed], administered_mbq=1000.0, nuclide="Lu-177"
         )
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal field by field, arrays element by element, NaN equal to NaN."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return type(a) is type(b) and all(
+            _same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a)
+        )
+    if isinstance(a, tuple | list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, np.ndarray):
+        return bool(np.array_equal(a, b, equal_nan=True))
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a):
+        return math.isnan(b)
+    return bool(a == b)
+
+
+@pytest.mark.parametrize(("workers", "voxel"), [(2, False), (2, True), (None, False)])
+def test_worker_processes_give_the_results_of_one_process(
+    close_cycles_patient: Path, workers: int | None, voxel: bool
+) -> None:
+    one = patient_dosimetry(close_cycles_patient, voxel=voxel, workers=1)
+    many = patient_dosimetry(close_cycles_patient, voxel=voxel, workers=workers)
+    assert _same(one, many)
+    assert len(many.cycles) == 2
+    assert dict(many.cycles[1].residue_fraction)["liver"] > 0.1  # chains carry the residue
+    assert bool(many.cycles[0].voxel) is voxel
+
+
+@pytest.mark.parametrize("workers", [0, -2, 1.5, True])
+def test_workers_must_be_a_whole_number_from_one(tmp_path: Path, workers: Any) -> None:
+    with pytest.raises(ParameterError, match="workers") as err:
+        patient_dosimetry(tmp_path, workers=workers)
+    assert err.value.field == "workers"

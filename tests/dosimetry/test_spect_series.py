@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -97,3 +98,20 @@ def test_ct_density_map_resamples_to_the_spect_grid() -> None:
     density = ct_density_map(ct, reference)
     assert density.shape == GRID.shape
     assert float(density[2, 2, 2]) == pytest.approx(1.04, abs=1e-6)
+
+
+def test_spect_time_points_of_a_patient_folder_by_cycle_and_time(
+    close_cycles_patient: Path,
+) -> None:
+    from theratrial.dosimetry.spect_series import spect_time_points
+
+    seen: list[tuple[int, int]] = []
+    points = spect_time_points(close_cycles_patient, progress=lambda d, t: seen.append((d, t)))
+    assert [p.cycle for p in points] == sorted(p.cycle for p in points)
+    assert {p.cycle for p in points} == {1, 2}
+    for cycle in (1, 2):
+        hours = [p.hours_post_injection for p in points if p.cycle == cycle]
+        assert hours == sorted(hours)
+        assert hours[0] > 0
+    assert seen[-1] == (len(points), len(points))
+    assert all(p.volume.grid.matches(points[0].volume.grid) for p in points)

@@ -316,6 +316,12 @@ def dosimetry(
     repair_half_time_h: float = typer.Option(
         2.8, "--repair-half-time-h", help="Repair half-time (h)."
     ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        help="Processes that fit the regions (default: every CPU; 1: this process only).",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Dosimetry of every cycle imaged in a patient folder (SPECT time points + masks)."""
@@ -343,6 +349,7 @@ def dosimetry(
                 pvc=pvc,
                 resolution_mm=resolution_mm,
                 recovery=curve,
+                workers=workers,
                 phantom="adult_female" if phantom == "adult_female" else "adult_male",
                 default_radiobiology=Radiobiology(alpha_beta_gy, repair_half_time_h),
                 progress=progress,

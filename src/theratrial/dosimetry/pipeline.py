@@ -12,7 +12,14 @@ recovery applied, and VOIs smaller than three resolution volumes are flagged eit
 A region holding more than the administered activity is an error
 (:func:`theratrial.dosimetry.spect_series.check_region_activity`).
 Optionally (``voxel=True``) a voxel Ã map per cycle gives the mean dose of each region by
-local energy deposition and by dose-voxel-kernel convolution with density correction.
+local energy deposition and by dose-voxel-kernel convolution with density correction
+(:mod:`theratrial.dosimetry._pipeline_voxel`).
+
+Parallel work. The SPECT series are read, and the regions fitted, in ``workers`` processes
+(default: every CPU this process may run on). A region's curves over the cycles form one
+chain (each cycle subtracts what is left of the region's earlier cycles), and chains of
+different regions are independent, so each chain is one task; the tasks run the same code
+as ``workers=1`` (everything in this process, in order), and the results are identical.
 
 Examples
 --------
@@ -23,42 +30,45 @@ Examples
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
-from numpy.typing import NDArray
-
-from theratrial.dosimetry.dose import RegionDose, region_dose
+from theratrial.dosimetry._pipeline_voxel import VoxelRegionDose, voxel_cycle_doses
+from theratrial.dosimetry._pvc import (
+    RegionCycle,
+    activity_checks,
+    find_ct,
+    fit_chain,
+    pvc_recoveries,
+    region_activities,
+    region_chains,
+    region_masks,
+)
+from theratrial.dosimetry.dose import RegionDose
 from theratrial.dosimetry.radiobiology import KIDNEY, Radiobiology
 from theratrial.dosimetry.recovery import (
-    TYPICAL_SPECT_FWHM_MM,
     RecoveryCurve,
     RegionRecovery,
     correction_curve,
-    region_recoveries,
 )
 from theratrial.dosimetry.spect_series import (
     RegionMass,
     SpectTimePoint,
+    _read_time_points,
     activity_regions,
-    check_region_activity,
     ct_density_map,
-    region_activity_mbq,
     region_masses,
-    spect_time_points,
-    tia_map_mbq_h,
 )
 from theratrial.dosimetry.svalues import Phantom
-from theratrial.dosimetry.tac import TimeActivityCurve, time_activity_curve
-from theratrial.dosimetry.tia import TiaResult
-from theratrial.dosimetry.voxel import kernel_dose_gy, local_deposition_dose_gy
-from theratrial.dosimetry.voxel_kernel import VoxelKernel, voxel_kernel
-from theratrial.errors import InputError, SeriesGeometryError
-from theratrial.imaging import Mask, Volume, load_masks, load_volume, scan_folder
+from theratrial.dosimetry.tac import TimeActivityCurve
+from theratrial.dosimetry.voxel_kernel import voxel_kernel
+from theratrial.errors import ParameterError, SeriesGeometryError
+from theratrial.imaging import load_volume, scan_folder
 from theratrial.nuclides import nuclide as _nuclide
 
 __all__ = [
@@ -70,15 +80,6 @@ __all__ = [
 ]
 
 _RESIDUE_WARN = 0.05
-
-
-@dataclass(frozen=True, slots=True)
-class VoxelRegionDose:
-    """Mean voxel dose of a region in one cycle by the two voxel methods (Gy)."""
-
-    region: str
-    local_deposition_gy: float
-    kernel_gy: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,43 +177,32 @@ class PatientDosimetry:
         return tuple(out)
 
 
-def _masks(path: Path, reference: Volume, exclude: Iterable[str]) -> list[Mask]:
-    skip = {e.lower() for e in exclude}
-    masks = [m for m in load_masks(path, reference=reference) if m.name.lower() not in skip]
-    if not masks:
-        raise InputError("no region masks left after exclusions", file=path)
-    return masks
+def _worker_count(workers: int | None) -> int:
+    if workers is None:
+        if hasattr(os, "sched_getaffinity"):
+            return max(1, len(os.sched_getaffinity(0)))
+        return max(1, os.cpu_count() or 1)  # pragma: no cover - no affinity on this platform
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ParameterError(
+            f"workers must be a whole number >= 1, got {workers!r}", field="workers",
+            hint="give 1 to work in this process only, or leave it unset to use every CPU",
+        )  # fmt: skip
+    return workers
 
 
-def _find_ct(root: Path, first_injection: datetime) -> Path | None:
-    cts = [s for s in scan_folder(root).images() if s.modality == "CT"]
-    if not cts:
-        return None
-    target = first_injection.strftime("%Y%m%d")
-
-    def distance(date: str) -> float:
-        try:
-            return abs(
-                (datetime.strptime(date, "%Y%m%d") - datetime.strptime(target, "%Y%m%d")).days
-            )
-        except ValueError:
-            return math.inf
-
-    return min(cts, key=lambda s: distance(s.study_date)).folder
-
-
-def _residue_curve(
-    history: Sequence[tuple[datetime, dict[str, TiaResult]]],
-    region: str,
-    injection: datetime,
-    times_h: NDArray[np.float64],
-) -> NDArray[np.float64]:
-    total = np.zeros_like(times_h)
-    for earlier, results in history:
-        if region in results:
-            shift = (injection - earlier).total_seconds() / 3600.0
-            total = total + results[region].activity_mbq(times_h + shift)
-    return total
+@contextmanager
+def _process_pool(workers: int) -> Iterator[Executor | None]:
+    """A pool of ``workers`` processes, or None (work here) for one; cancelled on error."""
+    if workers <= 1:
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def patient_dosimetry(
@@ -234,6 +224,7 @@ def patient_dosimetry(
     resolution_mm: float | None = None,
     recovery: RecoveryCurve | None = None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> PatientDosimetry:
     """Dosimetry of every cycle imaged in a patient folder.
 
@@ -269,6 +260,10 @@ def patient_dosimetry(
         3 x FWHM^3; a typical value for the nuclide without it).
     progress
         Called as ``progress(done, total)`` while series are read.
+    workers
+        Processes that read the series and fit the regions (and FFT threads of the voxel
+        kernel); None uses every CPU this process may run on, 1 works in this process
+        only. The results do not depend on it.
 
     Raises
     ------
@@ -276,16 +271,20 @@ def patient_dosimetry(
         No SPECT, headers that cannot place a SPECT in time, SPECT on different grids, a
         region holding more than the administered activity.
     ParameterError
-        An unknown ``pvc``, ``"sphere"`` without a resolution or curve, or with a margin.
+        An unknown ``pvc``, ``"sphere"`` without a resolution or curve, or with a margin;
+        ``workers`` below 1.
     """
     base = Path(root)
     name = _nuclide(nuclide).name
+    count = _worker_count(workers)
     curve = correction_curve(
         pvc, resolution_mm=resolution_mm, recovery=recovery, margin_mm=activity_margin_mm
     )
-    points = spect_time_points(
-        base, nuclide=name, calibration_cps_per_mbq=calibration_cps_per_mbq, progress=progress
-    )
+    images = scan_folder(base).images()
+    points = _read_time_points(
+        [s for s in images if s.modality == "NM"], base, nuclide=name,
+        calibration_cps_per_mbq=calibration_cps_per_mbq, progress=progress,
+    )  # fmt: skip
     reference = points[0].volume
     for p in points[1:]:
         if not p.volume.grid.matches(reference.grid):
@@ -293,47 +292,49 @@ def patient_dosimetry(
                 f"SPECT of cycle {p.cycle} at {p.hours_post_injection:g} h is on another grid",
                 file=p.volume.source_files[0] if p.volume.source_files else base,
                 hint="register the time points onto one grid before dosimetry",
-            )
+            )  # fmt: skip
     warnings: list[str] = []
     mask_path = Path(masks) if masks is not None else base / "masks"
     if masks is None and not mask_path.is_dir():
         mask_path = base
-    region_list = _masks(mask_path, reference, exclude)
-    ct_path = Path(ct) if ct is not None else _find_ct(base, points[0].injection_datetime)
+    region_list = region_masks(mask_path, reference, exclude=exclude)
+    ct_source = Path(ct) if ct is not None else find_ct(images, points[0].injection_datetime)
     density = None
-    if ct_path is not None:
-        density = ct_density_map(load_volume(ct_path), reference)
+    if ct_source is not None:
+        density = ct_density_map(load_volume(ct_source), reference)
     else:
         warnings.append("no CT found: masses use 1.04 g/mL and voxel dose no density correction")
     masses = region_masses(region_list, density_map=density)
-    vois = activity_regions(region_list, margin_mm=activity_margin_mm)
-    fwhm = resolution_mm if resolution_mm is not None else (
-        curve.resolution_mm if curve is not None else None
-    )  # fmt: skip
-    assumed = fwhm is None and name in TYPICAL_SPECT_FWHM_MM
-    recoveries, pv_warnings = region_recoveries(
-        {m.name: m.volume_ml for m in region_list}, curve=curve,
-        resolution_mm=TYPICAL_SPECT_FWHM_MM[name] if assumed else fwhm, assumed=assumed,
-    )  # fmt: skip
+    recoveries, pv_warnings = pvc_recoveries(
+        region_list, nuclide=name, curve=curve, resolution_mm=resolution_mm
+    )
     warnings.extend(pv_warnings)
     if curve is not None and voxel:
         warnings.append("voxel doses are not partial-volume corrected")
-    kernel = None
-    if voxel and name == "Lu-177":
-        kernel = voxel_kernel(name, voxel_size_mm=points[0].voxel_size_mm)
-    elif voxel:
-        warnings.append(f"no voxel kernel for {name}: voxel dose by local deposition only")
-    history: list[tuple[datetime, dict[str, TiaResult]]] = []
-    voxel_history: list[tuple[datetime, SpectTimePoint, NDArray[np.float64]]] = []
-    cycles: list[CycleDosimetry] = []
-    for number in sorted({p.cycle for p in points}):
-        own = [p for p in points if p.cycle == number]
-        cycle = _cycle(
-            own, region_list, vois, masses, history, voxel_history, name, method, phantom,
-            radiobiology or {}, default_radiobiology, voxel, kernel, density, s_values,
-            {k: r.recovery_coefficient for k, r in recoveries.items()},
-        )  # fmt: skip
-        cycles.append(cycle)
+    own = [[p for p in points if p.cycle == n] for n in sorted({p.cycle for p in points})]
+    vois = activity_regions(region_list, margin_mm=activity_margin_mm)
+    measured = region_activities(own, region_list, vois)
+    checks = activity_checks(own, region_list, measured, nuclide=name)
+    jobs = region_chains(
+        own, region_list, measured, nuclide=name, recoveries=recoveries, masses=masses,
+        method=method, phantom=phantom, radiobiology=radiobiology or {},
+        default_radiobiology=default_radiobiology, s_values=s_values,
+    )  # fmt: skip
+    with _process_pool(min(count, len(jobs))) as pool:
+        chains = list(map(fit_chain, jobs) if pool is None else pool.map(fit_chain, jobs))
+    voxel_doses: list[tuple[VoxelRegionDose, ...]] = [() for _ in own]
+    if voxel:
+        kernel = None
+        if name == "Lu-177":
+            kernel = voxel_kernel(name, voxel_size_mm=points[0].voxel_size_mm)
+        else:
+            warnings.append(f"no voxel kernel for {name}: voxel dose by local deposition only")
+        voxel_doses = voxel_cycle_doses(own, region_list, nuclide=name, kernel=kernel,
+                                        density=density, workers=count)  # fmt: skip
+    cycles = [
+        _cycle(c, [chain[k] for chain in chains], checks[k], voxel_doses[k])
+        for k, c in enumerate(own)
+    ]
     return PatientDosimetry(
         base, name, tuple(masses.values()), tuple(cycles), tuple(warnings),
         tuple(recoveries.values()),
@@ -341,93 +342,30 @@ def patient_dosimetry(
 
 
 def _cycle(
-    own: list[SpectTimePoint],
-    region_list: list[Mask],
-    vois: Mapping[str, NDArray[np.bool_]],
-    masses: dict[str, RegionMass],
-    history: list[tuple[datetime, dict[str, TiaResult]]],
-    voxel_history: list[tuple[datetime, SpectTimePoint, NDArray[np.float64]]],
-    name: str,
-    method: str,
-    phantom: Phantom,
-    radiobiology: Mapping[str, Radiobiology],
-    default_radiobiology: Radiobiology,
-    voxel: bool,
-    kernel: VoxelKernel | None,
-    density: NDArray[np.float64] | None,
-    s_values: str,
-    recovery: Mapping[str, float],
+    own: Sequence[SpectTimePoint],
+    regions: Sequence[RegionCycle],
+    checks: Sequence[list[str]],
+    voxel: tuple[VoxelRegionDose, ...],
 ) -> CycleDosimetry:
-    injection = own[0].injection_datetime
-    times = np.array([p.hours_post_injection for p in own])
     administered = own[0].administered_activity_mbq
-    source = own[0].volume.source_files[0] if own[0].volume.source_files else None
     warnings: list[str] = []
     if administered is None:
         warnings.append("no administered activity in the headers: dose per GBq not given")
-    tacs, doses, residues = [], [], []
-    results: dict[str, TiaResult] = {}
-    for mask in region_list:
-        measured = np.array([region_activity_mbq(p.volume, vois[mask.name]) for p in own])
-        warnings += check_region_activity(mask.name, times.tolist(), measured.tolist(),
-                                          administered_mbq=administered, nuclide=name,
-                                          source=source)  # fmt: skip
-        measured = measured / recovery[mask.name]
-        residue = _residue_curve(history, mask.name, injection, times)
-        if measured[0] > 0:
-            residues.append((mask.name, float(residue[0] / measured[0])))
-        activity = measured - residue
-        if np.any(activity < 0):
-            warnings.append(f"{mask.name}: earlier-cycle residue exceeds the measurement; set to 0")
-            activity = np.clip(activity, 0.0, None)
-        tac = time_activity_curve(times, activity, region=mask.name, nuclide=name)
-        dose = region_dose(
-            tac, mass_g=masses[mask.name].mass_g, administered_activity_mbq=administered,
-            method=method, phantom=phantom,
-            radiobiology=radiobiology.get(mask.name, default_radiobiology), s_values=s_values,
-        )  # fmt: skip
-        tacs.append(tac)
-        doses.append(dose)
-        results[mask.name] = dose.tia
+    residues: list[tuple[str, float]] = []
+    for found, notes in zip(regions, checks, strict=True):
+        warnings += notes
+        region = found.tac.region
+        if found.residue_fraction is not None:
+            residues.append((region, found.residue_fraction))
+        if found.clipped:
+            warnings.append(f"{region}: earlier-cycle residue exceeds the measurement; set to 0")
     for region, fraction in residues:
         if fraction > _RESIDUE_WARN:
             warnings.append(
                 f"{region}: {100 * fraction:.0f} % of the first image is earlier cycles'"
             )
-    voxel_doses: tuple[VoxelRegionDose, ...] = ()
-    if voxel:
-        voxel_doses = _voxel_doses(own, region_list, voxel_history, name, kernel, density)
-    history.append((injection, results))
     return CycleDosimetry(
-        own[0].cycle, injection, administered, tuple(float(t) for t in times), tuple(tacs),
-        tuple(doses), voxel_doses, tuple(residues), tuple(warnings),
+        own[0].cycle, own[0].injection_datetime, administered,
+        tuple(float(p.hours_post_injection) for p in own), tuple(r.tac for r in regions),
+        tuple(r.dose for r in regions), voxel, tuple(residues), tuple(warnings),
     )  # fmt: skip
-
-
-def _voxel_doses(
-    own: list[SpectTimePoint],
-    region_list: list[Mask],
-    voxel_history: list[tuple[datetime, SpectTimePoint, NDArray[np.float64]]],
-    name: str,
-    kernel: VoxelKernel | None,
-    density: NDArray[np.float64] | None,
-) -> tuple[VoxelRegionDose, ...]:
-    injection = own[0].injection_datetime
-    residue_maps = []
-    for p in own:
-        total = np.zeros(p.volume.shape)
-        for earlier, last, rate in voxel_history:
-            shift = (injection - earlier).total_seconds() / 3600.0
-            elapsed = p.hours_post_injection + shift - last.hours_post_injection
-            total = total + last.volume.array / 1e6 * np.exp(-rate * elapsed)
-        residue_maps.append(total)
-    tia, rate = tia_map_mbq_h(own, nuclide=name, residue_mbq_per_ml=residue_maps)
-    voxel_history.append((injection, own[-1], rate))
-    rho = density if density is not None else 1.04
-    led = local_deposition_dose_gy(tia, voxel_size_mm=own[0].voxel_size_mm, nuclide=name,
-                                   density_g_per_ml=rho)  # fmt: skip
-    conv = kernel_dose_gy(tia, kernel, density_g_per_ml=rho) if kernel is not None else led
-    return tuple(
-        VoxelRegionDose(m.name, float(led[m.array].mean()), float(conv[m.array].mean()))
-        for m in region_list
-    )

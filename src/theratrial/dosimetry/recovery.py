@@ -50,8 +50,6 @@ Examples
 
 from __future__ import annotations
 
-import csv
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -60,6 +58,7 @@ from pathlib import Path
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
+from theratrial.dosimetry._recovery_csv import checked_pairs, read_pairs
 from theratrial.errors import ParameterError, TableError
 
 __all__ = [
@@ -232,28 +231,10 @@ def recovery_curve(
         Fewer than two pairs, unequal lengths, volumes not positive and strictly
         increasing, recoveries outside (0, 2].
     """
-    v = [float(x) for x in volumes_ml]
-    r = [float(x) for x in recoveries]
-    if len(v) != len(r) or len(v) < 2:
-        raise ParameterError(
-            f"a recovery curve needs at least two (volume, recovery) pairs, got {len(v)} "
-            f"volumes and {len(r)} recoveries",
-            field="recovery",
-        )
-    if not all(math.isfinite(x) and x > 0 for x in v) or any(
-        b <= a for a, b in itertools.pairwise(v)
-    ):
-        raise ParameterError(
-            "sphere volumes must be positive and strictly increasing", field="volume_ml",
-            hint="list each sphere once, smallest first",
-        )  # fmt: skip
-    if not all(math.isfinite(x) and 0 < x <= 2 for x in r):
-        raise ParameterError(
-            "recoveries must lie in (0, 2] (measured / true activity)", field="recovery"
-        )
+    v, r = checked_pairs(volumes_ml, recoveries)
     if resolution_mm is not None:
         _check_fwhm(resolution_mm)
-    return RecoveryCurve("measured", resolution_mm, tuple(v), tuple(r), source)
+    return RecoveryCurve("measured", resolution_mm, v, r, source)
 
 
 def read_recovery_csv(path: str | Path, *, resolution_mm: float | None = None) -> RecoveryCurve:
@@ -266,38 +247,9 @@ def read_recovery_csv(path: str | Path, *, resolution_mm: float | None = None) -
     TableError
         Missing column, non-numeric value or an invalid curve (file and line named).
     """
-    path = Path(path)
+    volumes, recoveries = read_pairs(Path(path))
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise TableError(f"cannot read the recovery curve ({exc.strerror})", file=path) from exc
-    pairs: list[tuple[float, float, int]] = []
-    with handle:
-        reader = csv.DictReader(handle)
-        names = {(f or "").strip().lower(): f for f in reader.fieldnames or []}
-        for column in ("volume_ml", "recovery"):
-            if column not in names:
-                raise TableError(
-                    f"no {column} column", file=path, field=column,
-                    hint="columns volume_ml (sphere volume) and recovery (measured / true)",
-                )  # fmt: skip
-        for line, row in enumerate(reader, start=2):
-            values = []
-            for column in ("volume_ml", "recovery"):
-                text = (row.get(names[column]) or "").strip()
-                try:
-                    values.append(float(text))
-                except ValueError:
-                    raise TableError(
-                        f"{text!r} is not a number", file=path, field=column, line=line
-                    ) from None
-            pairs.append((values[0], values[1], line))
-    pairs.sort()
-    try:
-        return recovery_curve(
-            [p[0] for p in pairs], [p[1] for p in pairs], resolution_mm=resolution_mm,
-            source=str(path),
-        )  # fmt: skip
+        return recovery_curve(volumes, recoveries, resolution_mm=resolution_mm, source=str(path))
     except ParameterError as exc:
         raise TableError(exc.message, file=path, field=exc.field, hint=exc.hint) from exc
 

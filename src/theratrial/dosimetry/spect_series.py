@@ -33,9 +33,17 @@ import SimpleITK as _SimpleITK
 from numpy.typing import NDArray
 from scipy import ndimage
 
+from theratrial.dosimetry._pipeline_voxel import tia_map_mbq_h
 from theratrial.dosimetry.density import DEFAULT_HU_DENSITY, HuDensityCalibration
 from theratrial.errors import DicomHeaderError, InputError, ParameterError
-from theratrial.imaging import Mask, Volume, load_volume, scan_folder, spect_activity_concentration
+from theratrial.imaging import (
+    Mask,
+    SeriesRef,
+    Volume,
+    load_volume,
+    scan_folder,
+    spect_activity_concentration,
+)
 from theratrial.nuclides import nuclide as _nuclide
 
 __all__ = [
@@ -166,6 +174,42 @@ def _time_point(volume: Volume, nuclide_name: str, calibration: float | None) ->
     )  # fmt: skip
 
 
+def _read_time_points(
+    series: Sequence[SeriesRef],
+    root: str | Path,
+    *,
+    nuclide: str,
+    calibration_cps_per_mbq: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[SpectTimePoint, ...]:
+    """Time points of these NM series (already found; ``root`` names the folder in errors)."""
+    name = _nuclide(nuclide).name
+    if not series:
+        raise InputError(
+            "no SPECT (NM) series found", file=root,
+            hint="put the quantitative SPECT series of each time point under the folder",
+        )  # fmt: skip
+    rows = []
+    for i, ref in enumerate(series):
+        rows.append(_time_point(load_volume(ref), name, calibration_cps_per_mbq))
+        if progress is not None:
+            progress(i + 1, len(series))
+    injections = sorted({r.injection for r in rows})
+    points = []
+    for r in rows:
+        cycle = injections.index(r.injection) + 1
+        points.append(SpectTimePoint(cycle, r.hours, r.injection, r.acquisition,
+                                     r.activity_mbq, r.volume, r.notes))  # fmt: skip
+    points.sort(key=lambda p: (p.cycle, p.hours_post_injection))
+    for a, b in itertools.pairwise(points):
+        if a.cycle == b.cycle and math.isclose(a.hours_post_injection, b.hours_post_injection):
+            raise InputError(
+                f"two SPECT series at {a.hours_post_injection:g} h of cycle {a.cycle}",
+                file=root, hint="keep one series per time point",
+            )  # fmt: skip
+    return tuple(points)
+
+
 def spect_time_points(
     root: str | Path,
     *,
@@ -183,39 +227,11 @@ def spect_time_points(
         A series without administration or acquisition time, or whose half-life is not the
         nuclide's.
     """
-    name = _nuclide(nuclide).name
     series = [s for s in scan_folder(root).images() if s.modality == "NM"]
-    if not series:
-        raise InputError(
-            "no SPECT (NM) series found", file=root,
-            hint="put the quantitative SPECT series of each time point under the folder",
-        )  # fmt: skip
-    rows = []
-    for i, ref in enumerate(series):
-        rows.append(_time_point(load_volume(ref), name, calibration_cps_per_mbq))
-        if progress is not None:
-            progress(i + 1, len(series))
-    injections = sorted({r.injection for r in rows})
-    points = [
-        SpectTimePoint(
-            injections.index(r.injection) + 1,
-            r.hours,
-            r.injection,
-            r.acquisition,
-            r.activity_mbq,
-            r.volume,
-            r.notes,
-        )
-        for r in rows
-    ]
-    points.sort(key=lambda p: (p.cycle, p.hours_post_injection))
-    for a, b in itertools.pairwise(points):
-        if a.cycle == b.cycle and math.isclose(a.hours_post_injection, b.hours_post_injection):
-            raise InputError(
-                f"two SPECT series at {a.hours_post_injection:g} h of cycle {a.cycle}",
-                file=root, hint="keep one series per time point",
-            )  # fmt: skip
-    return tuple(points)
+    return _read_time_points(
+        series, root, nuclide=nuclide, calibration_cps_per_mbq=calibration_cps_per_mbq,
+        progress=progress,
+    )  # fmt: skip
 
 
 def activity_regions(masks: Sequence[Mask], *, margin_mm: float) -> dict[str, NDArray[np.bool_]]:
@@ -353,42 +369,3 @@ def region_masses(
             source = f"fixed density {rho:g} g/mL (no CT)"
         out[mask.name] = RegionMass(mask.name, volume, rho, volume * rho, source)
     return out
-
-
-def tia_map_mbq_h(
-    points: Sequence[SpectTimePoint],
-    *,
-    nuclide: str,
-    residue_mbq_per_ml: Sequence[NDArray[np.float64]] | None = None,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Voxel Ã (MBq h per voxel) of one cycle, and the tail decay rate per voxel (1/h).
-
-    Parameters
-    ----------
-    points
-        The time points of one cycle (same grid), in time order.
-    nuclide
-        The imaged nuclide (physical decay bounds the tail).
-    residue_mbq_per_ml
-        Activity concentration left from earlier cycles at each time point, subtracted.
-    """
-    if not points:
-        raise ParameterError("no time points", field="points")
-    lam_p = math.log(2.0) / _nuclide(nuclide).half_life_h
-    ml = points[0].volume.voxel_volume_ml
-    times = np.array([p.hours_post_injection for p in points])
-    images = []
-    for i, p in enumerate(points):
-        mbq = p.volume.array * (ml / 1e6)
-        if residue_mbq_per_ml is not None:
-            mbq = mbq - residue_mbq_per_ml[i] * ml
-        images.append(np.clip(mbq, 0.0, None))
-    area = 0.5 * times[0] * images[0]
-    for i in range(1, len(images)):
-        area = area + 0.5 * (times[i] - times[i - 1]) * (images[i] + images[i - 1])
-    rate = np.full(images[-1].shape, lam_p)
-    if len(images) >= 2:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            observed = np.log(images[-2] / images[-1]) / (times[-1] - times[-2])
-        rate = np.where(np.isfinite(observed) & (observed > lam_p), observed, lam_p)
-    return np.asarray(area + images[-1] / rate, dtype=np.float64), np.asarray(rate)
