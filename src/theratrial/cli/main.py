@@ -80,6 +80,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "model": ("response", "Outcome models: lesion level and patient level."),
     "users": ("users", "Local user accounts of the trial service: add, list, disable."),
     "audit": ("audit", "The audit trail: verify its hash chain, export it as CSV."),
+    "serve": (
+        "serve",
+        "Start the trial service (REST API under /api/v1) on the store given by --db.",
+    ),
 }
 """Top-level command -> (module under :mod:`theratrial.cli`, one-line summary)."""
 

@@ -12,7 +12,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from theratrial.store import models_clinical  # noqa: F401  (registers the tables)
+from theratrial.store import (  # noqa: F401  (importing registers the tables)
+    models_clinical,
+    models_jobs,
+    models_service,
+)
 from theratrial.store.models import Base
 
 config = context.config
