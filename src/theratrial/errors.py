@@ -17,6 +17,8 @@ The tree::
     │   │   ├── SeriesGeometryError   missing, duplicated or non-parallel slices
     │   │   └── MaskError             a mask that does not fit its image or frame of reference
     │   └── ParameterError            an option outside its valid range
+    │       └── JobNotFoundError      no job with that id (theratrial.jobs.service)
+    ├── AuthError                     login, session or signature refused (theratrial.api.accounts)
     ├── NuclideError                  a radionuclide theratrial has no data for
     ├── ComputationError              a method that cannot give an answer for these data
     └── StoreError                    the database refused or failed a write; nothing was kept

@@ -191,7 +191,11 @@ def migrate(engine: Engine) -> None:
         When the schema was left half-created by an interrupted first migration of an
         older version, or was written by a newer theratrial.
     """
-    from theratrial.store import models_clinical  # noqa: F401  (registers the tables)
+    from theratrial.store import (  # noqa: F401  (importing registers the tables)
+        models_clinical,
+        models_jobs,
+        models_service,
+    )
     from theratrial.store.models import Base
 
     config = _config()
