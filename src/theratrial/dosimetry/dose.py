@@ -291,7 +291,7 @@ def regions_dose(
     >>> from theratrial.dosimetry.tac import time_activity_curve
     >>> tac = time_activity_curve([4.0, 24.0, 96.0], [9.0, 8.0, 4.0], region="spleen")
     >>> [round(r.dose_gy, 3) for r in regions_dose([tac], {"spleen": 150.0})]
-    [0.61]
+    [0.593]
     """
     missing = [t.region for t in tacs if t.region not in masses_g]
     if missing:
