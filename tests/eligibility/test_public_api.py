@@ -13,7 +13,8 @@ EXPORTS = {
         "screen_many", "units",
     ],
     "theratrial.eligibility.patient": [
-        "GEP_SITES", "Consent", "Demographics", "Diagnosis", "EventRecord", "ImagingStudy",
+        "GEP_SITES", "SITE_CODE", "SITE_CODE_HINT", "Consent", "Demographics", "Diagnosis",
+        "EventRecord", "ImagingStudy",
         "LabResult", "LesionRecord", "MedicalCondition", "Patient", "TherapyRecord",
         "load_patient", "parse_patient",
     ],

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from theratrial.api import audit
 from theratrial.api.permissions import Role, sees_all_sites
 from theratrial.api.security import digest, hash_password, new_secret, verify_password
+from theratrial.eligibility.patient import SITE_CODE, SITE_CODE_HINT
 from theratrial.errors import InputError, TheratrialError
 from theratrial.store.models_service import ApiTokenRow, SessionRow, UserRow
 from theratrial.store.repository import get_or_create_site
@@ -68,7 +69,7 @@ SESSION_IDLE_MINUTES = 30
 MIN_PASSWORD_LENGTH = 12
 _MAX_PASSWORD_LENGTH = 1024
 _USERNAME = re.compile(r"[A-Za-z0-9._-]{3,64}")
-_SITE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_SITE_CODE = SITE_CODE  # the one site-code rule (theratrial.eligibility.patient)
 _WRONG = "wrong username or password"
 
 
@@ -171,7 +172,7 @@ def _check_new_user(username: str, role: Role | str, sites: Sequence[str], passw
             raise InputError(
                 f"{code!r} is not a site code",
                 field="site",
-                hint="use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+                hint=SITE_CODE_HINT,
             )
     if not sites and not sees_all_sites(known):
         raise InputError(

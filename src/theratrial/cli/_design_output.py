@@ -15,15 +15,14 @@ from theratrial.cli._common import console, print_table
 from theratrial.design import (
     Boin,
     Crm,
-    Decision,
     DecisionTable,
-    DoseData,
     DoseFindingDesign,
     I3plus3,
     Mtpi2,
     OperatingCharacteristics,
     decision_table,
 )
+from theratrial.design.decision_doc import decision_as_dict
 
 __all__ = [
     "boundaries_json",
@@ -35,48 +34,8 @@ __all__ = [
     "simulation_json",
 ]
 
-
-def decision_json(decision: Decision, data: DoseData, start: float, unit: str) -> dict[str, Any]:
-    """The JSON document of one dose decision (``design next``, ``escalation``)."""
-    return {
-        "design": decision.design,
-        "target": decision.target,
-        "levels": list(data.levels),
-        "level_unit": unit or None,
-        "start_level": start,
-        "current_level": decision.current_level,
-        "current_level_inferred": decision.current_inferred,
-        "decision": decision.action.value,
-        "next_level": decision.next_level,
-        "mtd": decision.mtd_level,
-        "eliminated_levels": list(decision.eliminated_levels),
-        "boundaries": dict(decision.evidence),
-        "estimates": [
-            {
-                "level": e.level,
-                "n": e.n,
-                "dlt": e.dlt,
-                "observed_rate": e.observed_rate,
-                "estimated_rate": e.estimated_rate,
-                "p_overdose": e.p_overdose,
-                "eliminated": e.eliminated,
-            }
-            for e in decision.estimates
-        ],
-        "reason": decision.reason,
-        "missing": [
-            {
-                "kind": m.kind,
-                "level": m.level,
-                "patients": m.patients,
-                "patient_id": m.patient_id,
-                "window_ends": m.window_ends,
-                "description": m.description,
-            }
-            for m in decision.missing
-        ],
-        "units": {"levels": unit or None, "n": "patients", "dlt": "patients with a DLT"},
-    }
+decision_json = decision_as_dict
+"""One dose decision as JSON (:func:`theratrial.design.decision_doc.decision_as_dict`)."""
 
 
 def print_boundaries(out: dict[str, Any]) -> None:

@@ -18,7 +18,13 @@ from typing import Any
 import typer
 
 from theratrial.cli._common import DB_OPTION, console, handle_errors
-from theratrial.design import DltRecord
+from theratrial.design.escalation_plan import check_correction as _check_correction
+from theratrial.design.escalation_plan import (
+    check_dlt_ids,
+    escalation_ids,
+    level_values,
+    validate_dlt_record,
+)
 from theratrial.errors import InputError, TableError
 from theratrial.ids import check_pseudonym
 from theratrial.protocol import find_protocol
@@ -35,64 +41,16 @@ __all__ = [
     "validate_record",
 ]
 
+check_ids = check_dlt_ids
+validate_record = validate_dlt_record
+
+
+def check_correction(correct: bool, reason: str | None) -> None:
+    """``--correct`` needs ``--reason`` and the other way round."""
+    _check_correction(correct, reason, correct_field="--correct", reason_field="--reason")
+
+
 dlt_app = typer.Typer(help="Record dose-limiting toxicity observations.", no_args_is_help=True)
-
-
-def level_values(protocol: Protocol) -> dict[str, float]:
-    if protocol.dosing is None:
-        raise InputError(f"trial {protocol.id} has no dose levels", field="trial")
-    return {
-        lv.id: float(
-            lv.activity_kbq_per_kg if lv.activity_kbq_per_kg is not None else lv.activity_gbq or 0
-        )
-        for lv in protocol.dosing.levels
-    }
-
-
-def check_ids(
-    protocol: Protocol,
-    cohort: str,
-    level: str,
-    *,
-    where: str,
-    known: tuple[list[str], list[str]] | None = None,
-) -> None:
-    cohorts, levels = known or _known_ids(protocol)
-    if cohort not in cohorts:
-        raise TableError(
-            f"unknown cohort {cohort!r}", field=f"{where}cohort", hint=f"use one of {cohorts}"
-        )
-    if level not in levels:
-        raise TableError(
-            f"unknown dose level {level!r}", field=f"{where}dose_level", hint=f"use one of {levels}"
-        )
-
-
-def _known_ids(protocol: Protocol) -> tuple[list[str], list[str]]:
-    cohorts = [c.id for c in protocol.cohorts if c.phase == "escalation"] or [
-        c.id for c in protocol.cohorts
-    ]
-    return cohorts, list(level_values(protocol))
-
-
-def validate_record(values: dict[str, Any], level_value: float) -> None:
-    """Check a DLT observation before it is stored, as :class:`DltRecord` will read it.
-
-    A record that the escalation cannot read later (a DLT without an event term, a grade
-    outside 1-5, an empty patient id) is refused now instead of blocking every later
-    ``theratrial escalation`` of the trial.
-    """
-    DltRecord(
-        values["patient_id"],
-        values["cycle"],
-        level_value,
-        event=values["event"],
-        grade=values["grade"],
-        onset_date=values["onset_date"],
-        administered_date=values.get("administered_date"),
-        is_dlt=values["dlt"],
-        within_dlt_window=values["within_dlt_window"],
-    )
 
 
 @dlt_app.command("add")
@@ -167,21 +125,6 @@ def add_command(
             f"{verb} {'a DLT' if dlt else 'no DLT'}: patient {values['patient_id']}, "
             f"cycle {cycle}, {level}, cohort {cohort}"
             + (f" (reason: {reason})" if done.corrected else "")
-        )
-
-
-def check_correction(correct: bool, reason: str | None) -> None:
-    if correct and not (reason and reason.strip()):
-        raise InputError(
-            "--correct needs a reason",
-            field="--reason",
-            hint="say why the stored observation is corrected, e.g. --reason 'CRF query 12'",
-        )
-    if reason is not None and not correct:
-        raise InputError(
-            "--reason without --correct",
-            field="--correct",
-            hint="add --correct to replace a stored observation, or drop --reason",
         )
 
 
@@ -260,7 +203,7 @@ def _read_dlt_csv(file: Path, protocol: Protocol) -> list[dict[str, Any]]:
         rows = list(reader)
     parsed: list[dict[str, Any]] = []
     levels = level_values(protocol)
-    known = _known_ids(protocol)
+    known = escalation_ids(protocol)
     for i, row in enumerate(rows, start=2):
         try:
             check_pseudonym(row["patient_id"], field="patient_id", file=file)

@@ -19,7 +19,6 @@ from theratrial.cli._common import (
     output_folder,
     print_json,
     print_table,
-    to_jsonable,
 )
 from theratrial.cli._response_options import FIGURES, JSON, fmt
 from theratrial.errors import PatientRecordError
@@ -30,6 +29,7 @@ from theratrial.response import (
     evaluate_recist,
     lesion_changes,
 )
+from theratrial.response.recist_doc import recist_payload
 
 __all__ = ["RECIST_HELP", "recist_command", "recist_payload"]
 
@@ -49,31 +49,6 @@ RECIST_HELP = (
     "target, non_target, new_lesions, overall (the baseline first, with null responses); "
     "then best_overall_response (confirmed when --confirm-days is given)."
 )
-
-
-def recist_payload(evaluation: RecistEvaluation) -> dict[str, Any]:
-    """The JSON document of one patient's RECIST evaluation."""
-    bor = evaluation.best_overall_response
-    confirmed = evaluation.best_overall_response_confirmed
-    return {
-        "criteria": "RECIST 1.1 (Eisenhauer et al. 2009, Eur J Cancer 45:228-247)",
-        "time_points": to_jsonable(list(evaluation.time_points)),
-        "best_overall_response": bor.response.value,
-        "best_overall_response_detail": to_jsonable(bor),
-        "best_overall_response_unconfirmed": (
-            evaluation.best_overall_response_unconfirmed.response.value
-        ),
-        "best_overall_response_confirmed": None if confirmed is None else confirmed.response.value,
-        "best_change_from_baseline_pct": evaluation.best_change_from_baseline_pct,
-        "baseline": to_jsonable(evaluation.baseline),
-        "options": {"confirm_days": evaluation.confirm_days, "min_sd_days": evaluation.min_sd_days},
-        "units": {
-            "sum_mm": "mm",
-            "nadir_mm": "mm",
-            "change_*_pct": "percent",
-            "day": "days from the reference date (baseline_date or first scan)",
-        },
-    }
 
 
 def _recist_table(evaluation: RecistEvaluation, title: str) -> None:

@@ -21,48 +21,18 @@ from rich.table import Table
 
 from theratrial.cli._common import DB_OPTION, console, handle_errors, print_json, print_table
 from theratrial.cli._dlt import (
-    check_correction,
-    check_ids,
     dlt_app,
     level_values,
     parse_date,
-    validate_record,
 )
 from theratrial.cli.design import _floats, decision_json
-from theratrial.design import CohortPlan, DltRecord, create_design, decide_per_cohort
-from theratrial.errors import InputError
+from theratrial.design import DltRecord, create_design, decide_per_cohort
+from theratrial.design.escalation_plan import plans_from_protocol
 from theratrial.protocol import find_protocol
-from theratrial.protocol.schema import Protocol
 from theratrial.store import connect, register_protocol, session_scope
 from theratrial.store.dlt import dlt_rows
 
 __all__ = ["register"]
-
-_level_values = level_values
-_check_ids = check_ids
-_validate_record = validate_record
-_check_correction = check_correction
-"""Kept under their former names for :mod:`theratrial.api.routers` (they moved to :mod:`._dlt`)."""
-
-
-def _plans(protocol: Protocol, values: dict[str, float]) -> list[CohortPlan]:
-    cohorts = [c for c in protocol.cohorts if c.phase == "escalation"]
-    if not cohorts:
-        raise InputError(f"trial {protocol.id} has no escalation cohorts", field="trial")
-    dosing = protocol.dosing
-    if dosing is None or dosing.cohort_size is None:
-        raise InputError(
-            f"trial {protocol.id} states no cohort size for dose escalation",
-            field="dosing.cohort_size",
-            hint="add dosing.cohort_size (and dosing.dlt_window_days) to the protocol",
-        )
-    start_id = dosing.start_level
-    plans = []
-    for c in cohorts:
-        levels = sorted(values[lv] for lv in (c.dose_levels or list(values)))
-        start = values[start_id] if start_id in values else levels[0]
-        plans.append(CohortPlan(c.id, tuple(levels), start, cohort_size=dosing.cohort_size))
-    return plans
 
 
 def escalation_command(
@@ -87,7 +57,7 @@ def escalation_command(
     with handle_errors():
         protocol = find_protocol(trial)
         values = level_values(protocol)
-        plans = _plans(protocol, values)
+        plans = plans_from_protocol(protocol, values)
         today = parse_date(as_of, field="--as-of") if as_of else dt.date.today()
         with session_scope(connect(db)) as session:
             register_protocol(session, protocol)

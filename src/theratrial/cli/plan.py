@@ -29,7 +29,6 @@ from theratrial.cli._common import (
     print_table,
 )
 from theratrial.cli._cycle_dosimetry import read_dosimetry, tac_points
-from theratrial.dosimetry.radiobiology import Radiobiology, g_factor_mono_exponential
 from theratrial.errors import InputError
 from theratrial.ids import check_pseudonym
 from theratrial.protocol import find_protocol
@@ -41,17 +40,14 @@ from theratrial.store.clinical import (
     save_time_activity,
 )
 from theratrial.store.repository import enrolment_of
+from theratrial.store.treatment_plans import next_cycle_plan
 from theratrial.treatment import (
-    CycleDose,
     CycleRecord,
     RegionDose,
     active_limits,
     check_cycle_doses,
     check_cycle_record,
     dose_level,
-    next_cycle_window,
-    organ_of,
-    plan_next_cycle,
     require_enrolment,
 )
 
@@ -176,50 +172,6 @@ def record_command(
         )
 
 
-def _g_factor(d: Any, bio: Radiobiology) -> float | None:
-    """The G-factor behind a stored dose result.
-
-    The BED the dosimetry stored used the G-factor of the whole fitted curve (two phases,
-    uptake): it is recovered exactly from ``BED = D (1 + G D / (alpha/beta))``, so the
-    cumulative BED is the sum of the per-cycle BEDs the dosimetry reported. Without a
-    stored BED, an alpha emitter has none (no LQ model for alpha particles); other results
-    fall back to a mono-exponential dose rate with the stored effective half-life.
-    """
-    dose = float(d.dose_gy)
-    if d.bed_gy is not None and dose > 0:
-        g = (float(d.bed_gy) / dose - 1.0) * bio.alpha_beta_gy / dose
-        return min(max(g, 0.0), 1.0)
-    if d.bed_gy is None and d.rbe_weighted_dose_gy is not None:
-        return None
-    if d.effective_half_life_h:
-        return g_factor_mono_exponential(
-            float(d.effective_half_life_h), repair_half_time_h=bio.repair_half_time_h
-        )
-    return None
-
-
-def _history(cycles: list[Any]) -> list[CycleDose]:
-    history = []
-    for c in cycles:
-        for d in c.doses:
-            if d.dose_gy is None:
-                continue
-            bio = Radiobiology(d.alpha_beta_gy or 2.6, d.repair_half_time_h or 2.8)
-            g = _g_factor(d, bio)
-            history.append(
-                CycleDose(
-                    c.cycle_number,
-                    organ_of(d.region),
-                    c.activity_mbq,
-                    d.dose_gy,
-                    g_factor=g,
-                    radiobiology=bio,
-                    rbe_weighted_dose_gy=d.rbe_weighted_dose_gy,
-                )
-            )
-    return history
-
-
 def plan_command(
     patient: str = typer.Argument(..., help="Pseudonymous patient id."),
     trial: str = typer.Option(..., "--trial", help="Trial id."),
@@ -251,63 +203,17 @@ def plan_command(
             register_protocol(session, protocol)
             require_enrolment(enrolment_of(session, patient_id=patient, trial_id=protocol.id))
             cycles = cycles_of(session, patient_id=patient, trial_id=protocol.id)
-            history = _history(cycles)
-            last = cycles[-1] if cycles else None
-            weight = weight_kg if weight_kg is not None else (last.weight_kg if last else None)
-            chosen_level = level or (last.dose_level if last else None)
-            last_date = last.administered_at.date() if last and last.administered_at else None
-        result = plan_next_cycle(
-            protocol, history, weight_kg=weight, level_id=chosen_level, risk_factors=risk_factor
-        )
-        window = None
-        if protocol.schedule is not None and last_date is not None and not result.stop:
-            w = next_cycle_window(protocol.schedule, previous=last_date, cycle=result.cycle)
-            window = {
-                "nominal": w.nominal.isoformat(),
-                "earliest": w.earliest.isoformat(),
-                "latest": w.latest.isoformat(),
-            }
-        payload: dict[str, Any] = {
-            "patient_id": patient,
-            "trial_id": protocol.id,
-            "cycles_given": [c.cycle_number for c in cycles],
-            "next_cycle": result.cycle,
-            "prescribed_activity_mbq": result.prescription.activity_mbq,
-            "max_activity_mbq": result.max_activity_mbq,
-            "recommended_activity_mbq": result.recommended_activity_mbq,
-            "reduced": result.reduced,
-            "stop": result.stop,
-            "last_cycle": result.last_cycle,
-            "window": window,
-            "reasons": list(result.reasons),
-            "organs": [
-                {
-                    "organ": t.organ,
-                    "cycles": list(t.cycles),
-                    "absorbed_dose_gy": t.absorbed_dose_gy,
-                    "bed_gy": t.bed_gy,
-                    "rbe_weighted_dose_gy": t.rbe_weighted_dose_gy,
-                }
-                for t in result.totals
-            ],
-            "limits": [
-                {
-                    "organ": ch.limit.organ,
-                    "quantity": ch.limit.quantity,
-                    "limit": ch.limit.limit,
-                    "cumulative": ch.cumulative,
-                    "dose_gy_per_gbq": ch.dose_gy_per_gbq,
-                    "max_activity_mbq": ch.max_activity_mbq,
-                    "projected_at_prescribed": ch.projected_at_prescribed,
-                    "reached": ch.reached,
-                    "note": ch.note,
-                    "source": ch.limit.source,
-                }
-                for ch in result.checks
-            ],
-            "warnings": list(result.warnings),
-            "plot": None,
-        }
+            plan = next_cycle_plan(
+                protocol,
+                patient,
+                cycles,
+                weight_kg=weight_kg,
+                level_id=level,
+                risk_factors=risk_factor,
+            )
+        result, history = plan.result, plan.history
+        payload: dict[str, Any] = {**plan.payload, "plot": None}
+        window = payload["window"]
         if plot is not None and history:
             from theratrial.report.dosimetry_plots import cumulative_dose_figure, save_figure
 

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
@@ -23,6 +22,7 @@ from theratrial.cli._common import (
     print_table,
 )
 from theratrial.eligibility import Patient, Screening, find_trials, load_patient, screen
+from theratrial.eligibility.screening_doc import screening_as_dict
 from theratrial.errors import InputError
 from theratrial.protocol import bundled_protocols, find_protocol
 from theratrial.store import connect, save_screenings, session_scope
@@ -30,31 +30,8 @@ from theratrial.store.db import ENV_VAR
 
 __all__ = ["register", "screening_json"]
 
-
-def screening_json(s: Screening) -> dict[str, Any]:
-    """The JSON form of a screening (the CLI and API contract)."""
-    return {
-        "patient_id": s.patient_id,
-        "trial_id": s.trial_id,
-        "screening_date": s.screening_date.isoformat(),
-        "verdict": s.verdict.value,
-        "cohorts": list(s.cohorts),
-        "counts": {st: sum(1 for c in s.criteria if c.status.value == st) for st in STATUS_STYLE},
-        "assumptions": list(s.assumptions),
-        "criteria": [
-            {
-                "id": c.id,
-                "section": c.section,
-                "kind": c.kind,
-                "label": c.label,
-                "source": c.source,
-                "status": c.status.value,
-                "reason": c.reason,
-                "evidence": [e.as_dict() for e in c.evidence],
-            }
-            for c in s.criteria
-        ],
-    }
+screening_json = screening_as_dict
+"""The JSON form of a screening (:func:`theratrial.eligibility.screening_doc.screening_as_dict`)."""
 
 
 def _print_table(s: Screening) -> None:

@@ -34,6 +34,8 @@ from theratrial.ids import PSEUDONYM_HINT, check_pseudonym, is_pseudonym
 
 __all__ = [
     "GEP_SITES",
+    "SITE_CODE",
+    "SITE_CODE_HINT",
     "Consent",
     "Demographics",
     "Diagnosis",
@@ -47,6 +49,15 @@ __all__ = [
     "load_patient",
     "parse_patient",
 ]
+
+SITE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+"""The one site-code rule (accounts, and the ``site`` of a record the service stores).
+
+1-64 letters, digits, ``._-``, starting with a letter or digit. A record read by ``screen``
+may name its site in free text (the bundled demo records name cities); the service, where
+``site`` says which site's users see the patient, requires a code.
+"""
+SITE_CODE_HINT = "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
 
 GEP_SITES = frozenset(
     {

@@ -194,6 +194,7 @@ def migrate(engine: Engine) -> None:
     from theratrial.store import (  # noqa: F401  (importing registers the tables)
         models_clinical,
         models_jobs,
+        models_records,
         models_service,
     )
     from theratrial.store.models import Base

@@ -1,0 +1,39 @@
+"""One router per resource; :data:`ROUTERS` is the order the app mounts them in."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from theratrial.api.routers import (
+    audit,
+    auth,
+    cycles,
+    dlt,
+    enrolments,
+    escalation,
+    jobs,
+    patients,
+    recist,
+    screenings,
+    sites,
+    trials,
+    users,
+)
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    users.router,
+    sites.router,
+    trials.router,
+    patients.router,
+    screenings.router,
+    enrolments.router,
+    cycles.router,
+    dlt.router,
+    escalation.router,
+    recist.router,
+    audit.router,
+    jobs.router,
+)
