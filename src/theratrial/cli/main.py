@@ -80,6 +80,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "model": ("response", "Outcome models: lesion level and patient level."),
     "users": ("users", "Local user accounts of the trial service: add, list, disable."),
     "audit": ("audit", "The audit trail: verify its hash chain, export it as CSV."),
+    "report": (
+        "report",
+        "Reports a trial files (cycle, escalation, screening, repeatability, response) as HTML "
+        "or PDF.",
+    ),
     "serve": (
         "serve",
         "Start the trial service (REST API under /api/v1) on the store given by --db.",
