@@ -163,3 +163,27 @@ def postgres_url() -> Iterator[str]:
                 timeout=60,
             )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def clean_postgres_url(postgres_url: str) -> str:
+    """``postgres_url`` with every theratrial table emptied, for a test that needs a clean store.
+
+    The audit table is append-only (a trigger refuses DELETE): the clean-up runs with
+    ``session_replication_role = replica``, which a superuser may set to skip user triggers,
+    as a restore would. The test cluster's ``postgres`` role is a superuser.
+    """
+    from sqlalchemy import text
+
+    from theratrial.store import connect
+    from theratrial.store.models import Base
+
+    engine = connect(postgres_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+    finally:
+        engine.dispose()
+    return postgres_url

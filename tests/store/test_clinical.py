@@ -22,7 +22,6 @@ from theratrial.store.clinical import (
     save_series_vois,
     save_time_activity,
 )
-from theratrial.store.models import Base
 from theratrial.store.models_clinical import MeasurementRow, VoiRow
 
 
@@ -31,12 +30,9 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     url = (
         f"sqlite:///{tmp_path / 'c.sqlite'}"
         if request.param == "sqlite"
-        else request.getfixturevalue("postgres_url")
+        else request.getfixturevalue("clean_postgres_url")
     )
     eng = connect(url)
-    with eng.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
     with session_scope(eng) as session:
         register_protocol(session, find_protocol("NCT01842165"))
         register_protocol(session, find_protocol("NCT06732505"))

@@ -16,7 +16,7 @@ from theratrial.errors import InputError
 from theratrial.protocol import find_protocol
 from theratrial.store import connect, count_rows, register_protocol, session_scope
 from theratrial.store.clinical import cycles_of, record_cycle, save_dose_results
-from theratrial.store.models import Base, PatientRow
+from theratrial.store.models import PatientRow
 from theratrial.store.repository import enrolment_of, save_screening
 
 TODAY = date(2026, 12, 4)
@@ -27,12 +27,9 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     url = (
         f"sqlite:///{tmp_path / 'p.sqlite'}"
         if request.param == "sqlite"
-        else request.getfixturevalue("postgres_url")
+        else request.getfixturevalue("clean_postgres_url")
     )
     eng = connect(url)
-    with eng.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
     with session_scope(eng) as session:
         register_protocol(session, find_protocol("NCT01842165"))
         register_protocol(session, find_protocol("NCT06732505"))

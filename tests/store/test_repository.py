@@ -21,7 +21,6 @@ from theratrial.store import (
     session_scope,
 )
 from theratrial.store.models import (
-    Base,
     CriterionResultRow,
     PatientRow,
     ProtocolVersionRow,
@@ -45,11 +44,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "sqlite":
         eng = connect(f"sqlite:///{tmp_path / 'store.sqlite'}")
     else:
-        url = request.getfixturevalue("postgres_url")
-        eng = connect(url)
-        with eng.begin() as conn:  # a clean schema for every test
-            for table in reversed(Base.metadata.sorted_tables):
-                conn.execute(table.delete())
+        eng = connect(request.getfixturevalue("clean_postgres_url"))  # a clean store
     yield eng
     eng.dispose()
 
