@@ -297,6 +297,12 @@ def simulate_command(
     plot: Path | None = typer.Option(None, "--plot", help="Write the selection/allocation PNG."),
     unit: str = UNIT,
     as_json: bool = JSON,
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Split the trials over a Dask cluster (tcp://HOST:8786)."
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, help="Parts to split the trials into (same answer for any)."
+    ),
 ) -> None:
     """Operating characteristics by simulation (vectorised, seeded, in bounded memory).
 
@@ -337,18 +343,27 @@ def simulate_command(
                 hint="give one true DLT probability per level in --levels",
             )
         start_index = 0 if start is None else reference.index_of(start, field="--start")
-        with progress_callback(not as_json, "simulating") as tick:
-            oc = simulate(
-                built,
-                p,
-                cohort_size=cohort_size,
-                max_n=max_n,
-                start_level=start_index,
-                n_trials=n_trials,
-                seed=seed,
-                levels=reference.levels,
-                progress=tick,
-            )
+        if scheduler is not None or workers is not None:
+            from theratrial.jobs.design_parallel import simulate_distributed
+
+            oc = simulate_distributed(
+                built, p, cohort_size=cohort_size, max_n=max_n, start_level=start_index,
+                n_trials=n_trials, seed=seed, levels=reference.levels,
+                scheduler=scheduler, workers=workers,
+            )  # fmt: skip
+        else:
+            with progress_callback(not as_json, "simulating") as tick:
+                oc = simulate(
+                    built,
+                    p,
+                    cohort_size=cohort_size,
+                    max_n=max_n,
+                    start_level=start_index,
+                    n_trials=n_trials,
+                    seed=seed,
+                    levels=reference.levels,
+                    progress=tick,
+                )
         written = None
         if plot is not None:
             from theratrial.report.design_plots import save_operating_characteristics_plot

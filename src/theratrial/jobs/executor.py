@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from theratrial.errors import ParameterError
@@ -31,6 +32,7 @@ __all__ = [
     "WORKER_ENV",
     "cancel_task",
     "get_client",
+    "local_client",
     "local_workers",
     "resolve_scheduler",
     "shutdown",
@@ -93,11 +95,11 @@ def local_workers() -> int:
     return max(1, min(os.cpu_count() or 1, _MAX_LOCAL_WORKERS))
 
 
-def _start_local() -> Any:
+def _start_local(n_workers: int | None = None) -> Any:
     from distributed import LocalCluster
 
     return LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=local_workers(),
+        n_workers=local_workers() if n_workers is None else n_workers,
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
@@ -146,6 +148,24 @@ def get_client(scheduler: str | None = None) -> Any:
             ) from exc
         _clients[key] = client
         return client
+
+
+@contextmanager
+def local_client(n_workers: int) -> Iterator[Any]:
+    """A client on a LocalCluster of its own: ``n_workers`` processes of one thread each.
+
+    Same settings as the shared cluster (loopback, no dashboard, :data:`WORKER_ENV`); the
+    cluster is closed on exit. Used by ``theratrial batch --workers N``.
+    """
+    from distributed import Client
+
+    cluster = _start_local(n_workers)
+    client = Client(cluster, set_as_default=False)  # type: ignore[no-untyped-call]
+    try:
+        yield client
+    finally:
+        client.close()  # type: ignore[no-untyped-call]
+        cluster.close()
 
 
 def submit_task(fn: Callable[..., Any], *args: Any, key: str, scheduler: str | None = None) -> Any:
