@@ -85,6 +85,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Reports a trial files (cycle, escalation, screening, repeatability, response) as HTML "
         "or PDF.",
     ),
+    "batch": (
+        "batch",
+        "Run one task per patient of a manifest on Dask: idempotent, resumable.",
+    ),
+    "pacs": ("pacs", "Find, pull and push studies on a PACS over DICOMweb."),
+    "deid": (
+        "pacs",
+        "De-identify a patient's DICOM files (PS3.15 Annex E) under a trial pseudonym.",
+    ),
     "serve": (
         "serve",
         "Start the trial service (REST API under /api/v1) on the store given by --db.",

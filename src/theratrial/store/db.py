@@ -192,8 +192,10 @@ def migrate(engine: Engine) -> None:
         older version, or was written by a newer theratrial.
     """
     from theratrial.store import (  # noqa: F401  (importing registers the tables)
+        models_batch,
         models_clinical,
         models_jobs,
+        models_pacs,
         models_records,
         models_service,
     )

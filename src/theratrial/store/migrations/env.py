@@ -13,8 +13,10 @@ from alembic import context
 from sqlalchemy import Connection
 
 from theratrial.store import (  # noqa: F401  (importing registers the tables)
+    models_batch,
     models_clinical,
     models_jobs,
+    models_pacs,
     models_records,
     models_service,
 )

@@ -1,0 +1,11 @@
+"""PACS and DICOM interoperability: DICOMweb in and out, de-identification on ingest.
+
+- :mod:`theratrial.pacs.deid`: DICOM PS3.15 Annex E on one data set.
+- :mod:`theratrial.pacs.deid_folder`: a folder of one patient, all or nothing.
+- :mod:`theratrial.pacs.pseudonyms`: the pseudonym map with one date shift per pseudonym.
+- :mod:`theratrial.pacs.dicomweb`: QIDO-RS, WADO-RS and STOW-RS.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []
