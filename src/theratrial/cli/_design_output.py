@@ -22,7 +22,7 @@ from theratrial.design import (
     OperatingCharacteristics,
     decision_table,
 )
-from theratrial.design.decision_doc import decision_as_dict
+from theratrial.design.decision_doc import decision_as_dict, simulation_as_dict
 
 __all__ = [
     "boundaries_json",
@@ -152,34 +152,9 @@ def print_next(out: dict[str, Any]) -> None:
 
 def simulation_json(oc: OperatingCharacteristics, unit: str, plot: Path | None) -> dict[str, Any]:
     """The JSON document of ``design simulate``."""
-    return {
-        "design": oc.design,
-        "target": oc.target,
-        "truth": list(oc.truth),
-        "levels": list(oc.levels),
-        "level_unit": unit or None,
-        "start_level": oc.levels[oc.start_index],
-        "cohort_size": oc.cohort_size,
-        "max_n": oc.max_n,
-        "n_trials": oc.n_trials,
-        "seed": oc.seed,
-        "selection_pct": list(oc.selection_pct),
-        "n_treated_mean": list(oc.n_treated_mean),
-        "dlt_mean_per_level": list(oc.dlt_mean_per_level),
-        "n_mean": oc.n_mean,
-        "dlt_mean": oc.dlt_mean,
-        "stop_pct": oc.stop_pct,
-        "plot": None if plot is None else str(plot),
-        "units": {
-            "selection_pct": "% of trials",
-            "stop_pct": "% of trials",
-            "n_treated_mean": "patients per trial",
-            "dlt_mean_per_level": "DLTs per trial",
-            "n_mean": "patients per trial",
-            "dlt_mean": "DLTs per trial",
-            "levels": unit or None,
-        },
-    }
+    doc = simulation_as_dict(oc, unit)
+    units = doc.pop("units")
+    return {**doc, "plot": None if plot is None else str(plot), "units": units}
 
 
 def print_simulation(

@@ -11,8 +11,9 @@ from typing import Any
 
 from theratrial.design.decision import Decision
 from theratrial.design.dosedata import DoseData
+from theratrial.design.simulation import OperatingCharacteristics
 
-__all__ = ["decision_as_dict"]
+__all__ = ["decision_as_dict", "simulation_as_dict"]
 
 
 def decision_as_dict(decision: Decision, data: DoseData, start: float, unit: str) -> dict[str, Any]:
@@ -75,4 +76,39 @@ def decision_as_dict(decision: Decision, data: DoseData, start: float, unit: str
             for m in decision.missing
         ],
         "units": {"levels": unit or None, "n": "patients", "dlt": "patients with a DLT"},
+    }
+
+
+def simulation_as_dict(oc: OperatingCharacteristics, unit: str | None) -> dict[str, Any]:
+    """The JSON document of simulated operating characteristics, every number with its unit.
+
+    The one form of ``theratrial design simulate --json`` and of a ``design_simulation`` job's
+    result.
+    """
+    return {
+        "design": oc.design,
+        "target": oc.target,
+        "truth": list(oc.truth),
+        "levels": list(oc.levels),
+        "level_unit": unit or None,
+        "start_level": oc.levels[oc.start_index],
+        "cohort_size": oc.cohort_size,
+        "max_n": oc.max_n,
+        "n_trials": oc.n_trials,
+        "seed": oc.seed,
+        "selection_pct": list(oc.selection_pct),
+        "n_treated_mean": list(oc.n_treated_mean),
+        "dlt_mean_per_level": list(oc.dlt_mean_per_level),
+        "n_mean": oc.n_mean,
+        "dlt_mean": oc.dlt_mean,
+        "stop_pct": oc.stop_pct,
+        "units": {
+            "selection_pct": "% of trials",
+            "stop_pct": "% of trials",
+            "n_treated_mean": "patients per trial",
+            "dlt_mean_per_level": "DLTs per trial",
+            "n_mean": "patients per trial",
+            "dlt_mean": "DLTs per trial",
+            "levels": unit or None,
+        },
     }

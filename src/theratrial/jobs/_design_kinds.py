@@ -29,6 +29,7 @@ from theratrial.design import (
     create_design,
     simulate,
 )
+from theratrial.design.decision_doc import simulation_as_dict
 from theratrial.errors import ParameterError
 from theratrial.jobs._base import JobKind, Outcome, Params, ProgressReport
 from theratrial.jobs._base import defaults as _defaults
@@ -148,35 +149,9 @@ def _run_design(spec: DesignSimulationSpec, *, report: ProgressReport, job_id: s
         levels=reference.levels,
         progress=report.callback("simulating", 0.0, 0.95),
     )
-    unit = spec.unit or None
-    result = {
-        "design": oc.design,
-        "target": oc.target,
-        "truth": list(oc.truth),
-        "levels": list(oc.levels),
-        "level_unit": unit,
-        "start_level": oc.levels[oc.start_index],
-        "cohort_size": oc.cohort_size,
-        "max_n": oc.max_n,
-        "n_trials": oc.n_trials,
-        "seed": oc.seed,
-        "selection_pct": list(oc.selection_pct),
-        "n_treated_mean": list(oc.n_treated_mean),
-        "dlt_mean_per_level": list(oc.dlt_mean_per_level),
-        "n_mean": oc.n_mean,
-        "dlt_mean": oc.dlt_mean,
-        "stop_pct": oc.stop_pct,
-        "convention": getattr(built, "convention", None),
-        "units": {
-            "selection_pct": "% of trials",
-            "stop_pct": "% of trials",
-            "n_treated_mean": "patients per trial",
-            "dlt_mean_per_level": "DLTs per trial",
-            "n_mean": "patients per trial",
-            "dlt_mean": "DLTs per trial",
-            "levels": unit,
-        },
-    }
+    doc = simulation_as_dict(oc, spec.unit or None)
+    units = doc.pop("units")
+    result = {**doc, "convention": getattr(built, "convention", None), "units": units}
     return Outcome(result=result)
 
 
