@@ -131,6 +131,20 @@ ENDPOINTS: list[tuple[str, str, Action, bool, Body | None]] = [
     ("GET", "/api/v1/audit", Action.READ_AUDIT, False, None),
     ("GET", "/api/v1/jobs/0123456789abcdef0123456789abcdef", Action.RUN_JOBS, False, None),
     ("POST", "/api/v1/jobs", Action.RUN_JOBS, False, lambda p, s: {"kind": "nope"}),
+    (
+        "POST",
+        "/api/v1/reports",
+        Action.READ_PATIENTS,
+        True,
+        lambda p, s: {"kind": "cycle", "patient_id": p, "cycle": 1, "trial_id": TRIAL},
+    ),
+    (
+        "POST",
+        "/api/v1/reports",
+        Action.RUN_ANALYSES,
+        False,
+        lambda p, s: {"kind": "screening", "trial_id": TRIAL, "format": "html"},
+    ),
 ]
 
 

@@ -96,6 +96,7 @@ EXPORTS: dict[str, list[str]] = {
     "theratrial.api.routers.jobs": ["router"],
     "theratrial.api.routers.patients": ["router"],
     "theratrial.api.routers.recist": ["router"],
+    "theratrial.api.routers.reports": ["router"],
     "theratrial.api.routers.screenings": ["router"],
     "theratrial.api.routers.sites": ["router"],
     "theratrial.api.routers.trials": ["router"],

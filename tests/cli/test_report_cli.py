@@ -269,3 +269,28 @@ def test_response_report_holds_the_recist_json(tmp_path: Path) -> None:
             assert _shown(tp["sum_mm"]) in text
             if tp["change_from_baseline_pct"] is not None:
                 assert _shown(tp["change_from_baseline_pct"]) in text
+
+
+@needs_pdftotext
+def test_response_report_with_lesion_doses_shows_dose_and_rank_correlation(tmp_path: Path) -> None:
+    path, doses = tmp_path / "a.json", tmp_path / "d.csv"
+    path.write_text(json.dumps(ASSESSMENTS))
+    doses.write_text("lesion_id,dose_gy,patient_id\nL1,61.5,R1\nL2,18.25,R1\nL1,7.75,R2\n")
+    pdf = tmp_path / "resp.pdf"
+    result = _report("response", str(path), "--doses", str(doses), "--out", str(pdf))
+    assert result.exit_code == 0, result.output
+    text = _text(pdf)
+    for dose in ("61.5", "18.25", "7.75"):
+        assert dose in text
+    assert "absorbed dose (Gy)" in text
+    assert "3 of 3 lesions have an absorbed dose" in text
+    assert "Spearman rho" in text
+
+
+def test_cycle_study_without_masks_exits_2(tmp_path: Path) -> None:
+    result = _report(
+        "cycle", "--patient", "REP-1", "--cycle", "1", "--study", str(tmp_path),
+        "--db", str(tmp_path / "x.db"), "--out", str(tmp_path / "c.html"),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--study and --masks go together" in result.output

@@ -25,12 +25,11 @@ from theratrial.cli._dlt import (
     level_values,
     parse_date,
 )
-from theratrial.cli.design import _floats, decision_json
-from theratrial.design import DltRecord, create_design, decide_per_cohort
+from theratrial.cli.design import _floats
 from theratrial.design.escalation_plan import plans_from_protocol
 from theratrial.protocol import find_protocol
-from theratrial.store import connect, register_protocol, session_scope
-from theratrial.store.dlt import dlt_rows
+from theratrial.store import connect, session_scope
+from theratrial.store.escalation import escalation_decisions, level_unit
 
 __all__ = ["register"]
 
@@ -56,55 +55,18 @@ def escalation_command(
     """
     with handle_errors():
         protocol = find_protocol(trial)
-        values = level_values(protocol)
-        plans = plans_from_protocol(protocol, values)
+        plans_from_protocol(protocol, level_values(protocol))  # refused before the store opens
         today = parse_date(as_of, field="--as-of") if as_of else dt.date.today()
-        with session_scope(connect(db)) as session:
-            register_protocol(session, protocol)
-            stored = dlt_rows(session, trial_id=protocol.id)
-        records: dict[str, list[DltRecord]] = {}
-        for pseudonym, row in stored:
-            records.setdefault(row.cohort_id, []).append(
-                DltRecord(
-                    pseudonym,
-                    row.cycle,
-                    values[row.dose_level],
-                    event=row.event,
-                    grade=row.grade,
-                    onset_date=row.onset_date,
-                    administered_date=row.administered_date,
-                    is_dlt=row.dlt,
-                    within_dlt_window=row.within_dlt_window,
-                )
-            )
         skel = _floats(skeleton, "--skeleton") if skeleton else None
-        chosen = create_design(design, target=target, skeleton=skel)
-        window = protocol.dosing.dlt_window_days if protocol.dosing else None
-        decisions = decide_per_cohort(chosen, plans, records, dlt_window_days=window, as_of=today)
-        unit = "kBq/kg" if protocol.dosing and protocol.dosing.rule == "per_weight" else "GBq"
-        by_value = {v: k for k, v in values.items()}
-        payload = []
-        for plan in plans:
-            d = decisions[plan.cohort_id]
-            item = {
-                "cohort": plan.cohort_id,
-                **decision_json(d.decision, d.data, plan.start_level, unit),
-            }
-            item["next_level_id"] = (
-                by_value.get(d.decision.next_level) if d.decision.next_level is not None else None
+        with session_scope(connect(db)) as session:
+            document = escalation_decisions(
+                session, protocol, design=design, target=target, skeleton=skel, as_of=today
             )
-            payload.append(item)
         if json_out:
-            print_json(
-                {
-                    "trial_id": protocol.id,
-                    "as_of": today,
-                    "cohort_size": plans[0].cohort_size,
-                    "dlt_window_days": window,
-                    "cohorts": payload,
-                }
-            )
+            print_json(document)
             return
+        unit = level_unit(protocol)
+        payload = document["cohorts"]
         _print_escalation(protocol.id, design, target, today, unit, payload)
 
 

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import typer
 
-from theratrial.cli._common import DB_OPTION, console, handle_errors, output_file
+from theratrial.cli._common import (
+    DB_OPTION,
+    console,
+    existing_path,
+    handle_errors,
+    output_file,
+)
 from theratrial.errors import PatientRecordError
 from theratrial.ids import check_pseudonym
 from theratrial.protocol import find_protocol
@@ -57,6 +63,12 @@ def cycle_command(
     trial: str | None = typer.Option(
         None, "--trial", help="Trial id (default: the trial the cycle is stored under)."
     ),
+    study: Path | None = typer.Option(
+        None, "--study", help="Study folder (PET or SPECT) for a MIP with the VOIs (with --masks)."
+    ),
+    masks: Path | None = typer.Option(
+        None, "--masks", help="Folder of organ and lesion masks drawn on the MIP (with --study)."
+    ),
     db: str | None = DB_OPTION,
     out: Path = OUT,
 ) -> None:
@@ -64,6 +76,17 @@ def cycle_command(
     with handle_errors():
         check_pseudonym(patient, field="--patient")
         _out(out)
+        if (study is None) != (masks is None):
+            from theratrial.errors import ParameterError
+
+            raise ParameterError(
+                "--study and --masks go together",
+                field="--masks" if masks is None else "--study",
+                hint="give the study folder and its masks folder, or neither",
+            )
+        if study is not None and masks is not None:
+            existing_path(study, field="--study", folder=True)
+            existing_path(masks, field="--masks")
         from theratrial.report.cycle_report import cycle_document
         from theratrial.report.documents import write_report
 
@@ -71,7 +94,9 @@ def cycle_command(
         try:
             with session_scope(engine) as session:
                 protocol = find_protocol(trial or _trial_of(session, patient, cycle))
-                document = cycle_document(session, protocol, patient, cycle)
+                document = cycle_document(
+                    session, protocol, patient, cycle, study=study, masks=masks
+                )
         finally:
             engine.dispose()
         _done(write_report(document, out))
@@ -191,6 +216,9 @@ def response_command(
     confirm_days: int | None = typer.Option(
         None, "--confirm-days", min=0, help="Confirm CR/PR by an assessment >= N days later."
     ),
+    doses: Path | None = typer.Option(
+        None, "--doses", help="CSV lesion_id,dose_gy (patient_id if ids repeat): change vs dose."
+    ),
     out: Path = OUT,
 ) -> None:
     """RECIST 1.1 per patient and time point, best response, waterfall and spider plots."""
@@ -216,8 +244,15 @@ def response_command(
             results.append(
                 (pid, evaluate_recist(assessment, confirm_days=confirm_days), assessment)
             )
+        inputs = [file_input(assessments, kind="assessments (JSON)")]
+        lesion_doses = None
+        if doses is not None:
+            from theratrial.report.lesion_dose import read_lesion_doses
+
+            lesion_doses = read_lesion_doses(existing_path(doses, field="--doses"))
+            inputs.append(file_input(doses, kind="lesion doses (CSV)"))
         document = response_document(
-            results, inputs=[file_input(assessments, kind="assessments (JSON)")]
+            results, inputs=inputs, lesion_doses=lesion_doses, doses_file=doses
         )
         _done(write_report(document, out))
 

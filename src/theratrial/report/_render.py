@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from theratrial.errors import ParameterError
 from theratrial.report._paths import output_path
 
-__all__ = ["SUFFIXES", "figure_uri", "fmt", "render_template", "write_output"]
+__all__ = ["SUFFIXES", "figure_uri", "fmt", "output_bytes", "render_template", "write_output"]
 
 SUFFIXES = (".html", ".pdf")
 """The report formats, named by the output file's suffix."""
@@ -75,6 +75,19 @@ def render_template(context: dict[str, Any]) -> str:
     return env.get_template("report.html.j2").render(css=_template_text("report.css"), **context)
 
 
+def output_bytes(html: str, fmt_name: str) -> bytes:
+    """The report as bytes: ``html`` (UTF-8) or ``pdf`` (laid out by WeasyPrint)."""
+    if fmt_name == "pdf":
+        import weasyprint
+
+        data = weasyprint.HTML(string=html).write_pdf()
+        assert data is not None  # write_pdf returns the bytes when no target is given
+        return bytes(data)
+    if fmt_name == "html":
+        return html.encode("utf-8")
+    raise ParameterError(f"unknown report format {fmt_name!r}", field="format", hint="pdf or html")
+
+
 def write_output(html: str, path: str | Path, *, field: str = "--out") -> Path:
     """Write ``html`` to ``path`` as HTML or as PDF (by suffix), all or nothing.
 
@@ -92,13 +105,7 @@ def write_output(html: str, path: str | Path, *, field: str = "--out") -> Path:
             field=field,
             hint="name the file .html or .pdf",
         )
-    if suffix == ".pdf":
-        import weasyprint
-
-        data = weasyprint.HTML(string=html, base_url=str(target.parent)).write_pdf()
-        assert data is not None  # write_pdf returns the bytes when no target is given
-    else:
-        data = html.encode("utf-8")
+    data = output_bytes(html, suffix.lstrip("."))
     handle, temp = tempfile.mkstemp(prefix=".report-", suffix=suffix, dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as stream:

@@ -12,11 +12,13 @@ Cancer 45:228), the best overall response, waterfall and spider plots and lesion
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from theratrial.report._render import figure_uri, fmt
 from theratrial.report.documents import Document, Figure, Input, Section, Table
+from theratrial.report.lesion_dose import join_lesion_doses, lesion_dose_figure, spearman
 from theratrial.response import Assessment, RecistEvaluation, lesion_changes
 from theratrial.response.recist_doc import CRITERIA, recist_payload
 from theratrial.stats import RepeatabilityReport, RepeatabilityResult
@@ -120,9 +122,18 @@ def _best_lesion_change(assessment: Assessment) -> dict[str, float]:
 
 
 def response_document(
-    results: Sequence[tuple[str, RecistEvaluation, Assessment]], *, inputs: Sequence[Input]
+    results: Sequence[tuple[str, RecistEvaluation, Assessment]],
+    *,
+    inputs: Sequence[Input],
+    lesion_doses: Mapping[tuple[str | None, str], float] | None = None,
+    doses_file: str | Path | None = None,
 ) -> Document:
-    """RECIST per patient and time point, best overall response, waterfall, spider, lesions."""
+    """RECIST per patient and time point, best overall response, waterfall, spider, lesions.
+
+    ``lesion_doses`` (``(patient_id or None, lesion_id) -> Gy``, from
+    :func:`theratrial.report.lesion_dose.read_lesion_doses` of ``doses_file``) adds each
+    lesion's absorbed dose, a scatter of change against dose and Spearman's rho.
+    """
     from theratrial.report.response_plots import (
         spider_from_evaluation,
         spider_from_lesions,
@@ -163,10 +174,10 @@ def response_document(
                     fmt(tp["nadir_mm"]),
                     fmt(tp["change_from_baseline_pct"]),
                     fmt(tp["change_from_nadir_pct"]),
-                    tp["target"],
-                    tp["non_target"],
+                    tp["target"] or "–",
+                    tp["non_target"] or "–",
                     "yes" if tp["new_lesions"] else "no",
-                    tp["overall"],
+                    tp["overall"] or "– (baseline)",
                 )
             )
     timepoints = Table(
@@ -209,10 +220,16 @@ def response_document(
                 "Spider: change in the sum of diameters over time.",
             )
         )
+    best = {pid or "patient": _best_lesion_change(a) for pid, _, a in results}
+    points = join_lesion_doses(best, lesion_doses or {}, file=doses_file)
+    dose_of = {(q.patient_id, q.lesion_id): q.dose_gy for q in points}
     lesion_rows = []
     for pid, _, assessment in results:
         for lesion, change in _best_lesion_change(assessment).items():
-            lesion_rows.append((pid or "patient", lesion, fmt(change)))
+            row = (pid or "patient", lesion, fmt(change))
+            lesion_rows.append(
+                (*row, fmt(dose_of.get((row[0], lesion)))) if lesion_doses is not None else row
+            )
         if len(results) == 1:
             figures.append(
                 Figure(
@@ -220,11 +237,33 @@ def response_document(
                     "Spider: change in each lesion's diameter over time.",
                 )
             )
+    columns = ("patient", "lesion", "best change in diameter (%)")
     lesions = Table(
-        ("patient", "lesion", "best change in diameter (%)"),
+        (*columns, "absorbed dose (Gy)") if lesion_doses is not None else columns,
         tuple(lesion_rows),
-        "Lesion-level change (against absorbed dose where the dosimetry is joined).",
+        "Best change in each lesion's diameter"
+        + (" and its absorbed dose (– where none was given)." if lesion_doses is not None else "."),
     )
+    lesion_par: list[str] = []
+    lesion_figs: list[Figure] = []
+    if lesion_doses is not None:
+        rank = spearman(points)
+        lesion_par.append(
+            f"{len(points)} of {len(lesion_rows)} lesions have an absorbed dose; "
+            + (
+                f"Spearman rho {fmt(rank[0], 3)} (p = {fmt(rank[1], 3)}) between dose and change."
+                if rank
+                else "too few for a rank correlation (3 needed)."
+            )
+        )
+        if points:
+            lesion_figs.append(
+                Figure(
+                    figure_uri(lesion_dose_figure(points)),
+                    "Best change in lesion diameter (%) against lesion absorbed dose (Gy); "
+                    "dashed: RECIST -30 % and +20 %.",
+                )
+            )
     return Document(
         "response",
         "RECIST 1.1 response",
@@ -232,7 +271,7 @@ def response_document(
         sections=(
             Section("Best overall response", (), (bor,)),
             Section("Time points", (), (timepoints,)),
-            Section("Lesion-level change", (), (lesions,)),
+            Section("Lesion-level change", tuple(lesion_par), (lesions,), tuple(lesion_figs)),
             Section("Figures", (), (), tuple(figures)),
         ),
         inputs=tuple(inputs),

@@ -13,16 +13,17 @@ dosimetry approval, page 1 says ``NOT SIGNED``.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from matplotlib.figure import Figure as MplFigure
 from sqlalchemy.orm import Session
 
 from theratrial.api.signatures import signatures_for
 from theratrial.errors import InputError
 from theratrial.protocol.schema import Protocol
+from theratrial.report import _cycle_tables
+from theratrial.report._cycle_figures import mip_uri, tac_fit_figure
 from theratrial.report._render import figure_uri, fmt
 from theratrial.report.documents import (
     Document,
@@ -31,64 +32,20 @@ from theratrial.report.documents import (
     Section,
     SignatureLine,
     Table,
+    folder_input,
     json_sha256,
 )
 from theratrial.store import register_protocol
 from theratrial.store.clinical import cycles_of
-from theratrial.store.models_clinical import CycleRow
+from theratrial.store.cycle_views import cycle_view
 from theratrial.store.repository import enrolment_of
 from theratrial.store.treatment_plans import next_cycle_plan
 from theratrial.treatment import active_limits, require_enrolment
 
 __all__ = ["cycle_content", "cycle_document"]
 
-_DOSE_KEYS = ("region", "model", "dose_gy", "mass_g", "tia_mbq_h", "bed_gy", "rbe_weighted_dose_gy")
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(dt.UTC).isoformat() if value.tzinfo else value.isoformat()
-
-
-def cycle_content(cycle: CycleRow) -> dict[str, Any]:
-    """The stored cycle as the trial service signs it (``cycle_dosimetry`` signatures)."""
-    return {
-        "cycle": cycle.cycle_number,
-        "administered_at": _iso(cycle.administered_at),
-        "nuclide": cycle.nuclide,
-        "activity_mbq": cycle.activity_mbq,
-        "dose_level": cycle.dose_level,
-        "weight_kg": cycle.weight_kg,
-        "dosimetry": [{k: getattr(d, k, None) for k in _DOSE_KEYS} for d in cycle.doses],
-    }
-
-
-def _tac_figure(cycle: CycleRow) -> MplFigure | None:
-    """Measured time-activity points per region (MBq against hours after administration)."""
-    series: dict[str, list[tuple[float, float]]] = {}
-    for p in cycle.tac:
-        series.setdefault(p.region, []).append((p.time_h, p.activity_mbq))
-    if not series:
-        return None
-    fig = MplFigure(figsize=(6.0, 3.2), layout="constrained")
-    ax = fig.add_subplot()
-    for region, points in sorted(series.items()):
-        points.sort()
-        ax.plot([t for t, _ in points], [a for _, a in points], "o-", ms=4, lw=1.0, label=region)
-    ax.set_xlabel("time after administration (h)")
-    ax.set_ylabel(f"{cycle.nuclide} activity (MBq)")
-    ax.set_yscale("log")
-    ax.legend(fontsize=7)
-    return fig
-
-
-def _aicc(fit_report: Any) -> str:
-    if isinstance(fit_report, dict):
-        for key in ("aicc", "AICc"):
-            if isinstance(fit_report.get(key), int | float):
-                return fmt(float(fit_report[key]))
-    return "–"
+cycle_content = cycle_view
+"""The stored cycle as the trial service signs it (``cycle_dosimetry`` signatures)."""
 
 
 def _signatures(
@@ -102,71 +59,6 @@ def _signatures(
     ]
 
 
-def _dose_table(cycle: CycleRow) -> Table:
-    rows = []
-    for d in sorted(cycle.doses, key=lambda d: d.region):
-        rows.append(
-            (
-                d.region,
-                d.model,
-                _aicc(d.fit_report),
-                fmt(d.effective_half_life_h),
-                fmt(d.tia_mbq_h),
-                fmt(d.mass_g),
-                fmt(d.dose_gy),
-                fmt(d.bed_gy),
-                fmt(d.eqd2_gy),
-                fmt(d.rbe_weighted_dose_gy),
-                "; ".join(str(w) for w in d.warnings or []) or "–",
-            )
-        )
-    return Table(
-        (
-            "region",
-            "model",
-            "AICc",
-            "T_eff (h)",
-            "Ã (MBq h)",
-            "mass (g)",
-            "absorbed dose (Gy)",
-            "BED (Gy)",
-            "EQD2 (Gy)",
-            "RBE-weighted dose (Gy)",
-            "warnings",
-        ),
-        tuple(rows),
-        "Per region: fitted model, time-integrated activity (MIRD Ã), absorbed dose, BED.",
-    )
-
-
-def _methods(cycle: CycleRow) -> tuple[str, ...]:
-    sources = sorted({d.s_value_source for d in cycle.doses if d.s_value_source})
-    bio = sorted(
-        {
-            (d.alpha_beta_gy, d.repair_half_time_h)
-            for d in cycle.doses
-            if d.alpha_beta_gy is not None
-        }
-    )
-    out = [
-        "Absorbed dose D = Ã x S (MIRD Pamphlet 21, Bolch et al. 2009, J Nucl Med 50:477).",
-        "BED = D (1 + G D / (alpha/beta)) with the G-factor of the fitted dose rate "
-        "(Dale 1985, Br J Radiol 58:515); EQD2 = BED / (1 + 2 Gy / (alpha/beta)).",
-        "S-value source: " + ("; ".join(sources) if sources else "not stored with the results"),
-    ]
-    out += [f"alpha/beta {fmt(a)} Gy, repair half-time {fmt(r)} h" for a, r in bio]
-    if any(d.rbe_weighted_dose_gy is not None for d in cycle.doses):
-        out.append(
-            "Alpha emitter: RBE-weighted dose (Gy) = RBE x alpha absorbed dose, "
-            "no LQ BED for the alpha component (Sgouros et al. 2010, J Nucl Med 51:311)."
-        )
-    out.append(
-        "Next-cycle activity: the protocol's prescription, reduced to the largest "
-        "activity that keeps every organ under its limit from the measured dose per GBq."
-    )
-    return tuple(out)
-
-
 def cycle_document(
     session: Session,
     protocol: Protocol,
@@ -174,8 +66,13 @@ def cycle_document(
     cycle_number: int,
     *,
     risk_factors: Sequence[str] = (),
+    study: Path | None = None,
+    masks: Path | None = None,
 ) -> Document:
     """The cycle report of a stored cycle, with the next-cycle plan from all stored cycles.
+
+    ``study`` (a DICOM folder) and ``masks`` (its VOIs) add a coronal MIP with the VOI
+    outlines; the folders are named among the inputs with the SHA-256 of their files.
 
     Raises
     ------
@@ -212,7 +109,7 @@ def cycle_document(
         (
             (
                 str(cycle.cycle_number),
-                _iso(cycle.administered_at) or "–",
+                content["administered_at"] or "–",
                 cycle.nuclide,
                 fmt(cycle.activity_mbq),
                 cycle.dose_level or "–",
@@ -234,9 +131,28 @@ def cycle_document(
         ),
     )
     figures = []
-    tac_fig = _tac_figure(cycle)
-    if tac_fig is not None:
-        figures.append(Figure(figure_uri(tac_fig), "Time-activity points per region."))
+    drawn = tac_fit_figure(cycle)
+    if drawn is not None:
+        tac_fig, curved = drawn
+        figures.append(
+            Figure(
+                figure_uri(tac_fig),
+                "Measured activity per region (points) with the stored fit (line) "
+                + (f"for {', '.join(curved)}." if curved else ": no fitted model stored."),
+            )
+        )
+    images: list[Figure] = []
+    folders: list[Input] = []
+    if study is not None and masks is not None:
+        images.append(
+            Figure(
+                mip_uri(study, masks, title=f"{patient_id} cycle {cycle_number}: coronal MIP"),
+                f"Coronal maximum-intensity projection of {study.name} with the VOIs of "
+                f"{masks.name} outlined.",
+            )
+        )
+        folders = [folder_input(study, kind="study (DICOM)"), folder_input(masks, kind="VOIs")]
+    models = _cycle_tables.model_table(cycle)
     limits = Table(
         (
             "organ",
@@ -256,7 +172,7 @@ def cycle_document(
                 fmt(c["limit"]),
                 fmt(c["dose_gy_per_gbq"]),
                 fmt(c["max_activity_mbq"]),
-                str(c["reached"]),
+                "yes" if c["reached"] else "no",
                 c["source"] or "–",
             )
             for c in p["limits"]
@@ -306,9 +222,11 @@ def cycle_document(
         f"Cycle {cycle_number} dosimetry — patient {patient_id}",
         f"{protocol.id}: {protocol.title}",
         sections=(
-            Section("Administration", (scans,), (admin,)),
+            Section("Administration", (scans,), (admin,), tuple(images)),
             Section("Time-activity data", (), (tac,), tuple(figures)),
-            Section("Dosimetry per organ and lesion", (), (_dose_table(cycle),)),
+            *([Section("Time-activity models", (), (models,))] if models else []),
+            Section("Dosimetry per organ and lesion", (), (_cycle_tables.dose_table(cycle),)),
+            _cycle_tables.assumptions(cycle),
             Section("Cumulative dose and protocol limits", (), (organs, limits), tuple(cum_figs)),
             Section("Next cycle", tuple(next_par)),
         ),
@@ -316,6 +234,7 @@ def cycle_document(
         protocol_sha256=version.content_sha256,
         inputs=(
             Input("stored cycle (cycle_dosimetry content)", entity_id, json_sha256(content)),
+            *folders,
             Input(
                 "next-cycle plan (plan --json)", f"{protocol.id}/{patient_id}/next", json_sha256(p)
             ),
@@ -323,5 +242,5 @@ def cycle_document(
         signatures=tuple(sigs),
         signatures_expected=True,
         banner=None if approved else "NOT SIGNED: the cycle dosimetry has no valid approval",
-        methods=_methods(cycle),
+        methods=_cycle_tables.methods(cycle),
     )

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from theratrial import __version__
-from theratrial.report._render import render_template, write_output
+from theratrial.report._render import output_bytes, render_template, write_output
 
 __all__ = [
     "Document",
@@ -38,8 +38,10 @@ __all__ = [
     "SignatureLine",
     "Table",
     "file_input",
+    "folder_input",
     "json_sha256",
     "render_html",
+    "report_bytes",
     "write_report",
 ]
 
@@ -91,6 +93,13 @@ class SignatureLine:
     content_sha256: str
     valid: bool
 
+    @property
+    def signed_at_utc(self) -> str:
+        """The signing time in UTC as shown (a naive time is taken as UTC, as stored)."""
+        when = self.signed_at
+        when = when.astimezone(dt.UTC) if when.tzinfo else when.replace(tzinfo=dt.UTC)
+        return when.strftime("%Y-%m-%d %H:%M:%S UTC")
+
 
 @dataclass(frozen=True, slots=True)
 class Document:
@@ -131,9 +140,37 @@ def file_input(path: str | Path, *, kind: str) -> Input:
     return Input(kind, str(target), hashlib.sha256(target.read_bytes()).hexdigest())
 
 
+def folder_input(path: str | Path, *, kind: str) -> Input:
+    """A folder the report was read from: its name and one SHA-256 over its files.
+
+    The digest runs over each regular file's relative path and bytes, in sorted order, so
+    it changes when any file is added, removed, renamed or edited.
+    """
+    root = Path(path)
+    digest = hashlib.sha256()
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    for item in files:
+        digest.update(item.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        with item.open("rb") as stream:
+            for chunk in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(chunk)
+    return Input(kind, str(root), digest.hexdigest())
+
+
 def render_html(document: Document) -> str:
     """The document as one self-contained HTML page (stylesheet and figures inlined)."""
     return render_template({"doc": document, "software": f"theratrial {__version__}"})
+
+
+def report_bytes(document: Document, *, fmt_name: str) -> bytes:
+    """The document as ``pdf`` or ``html`` bytes (what :func:`write_report` would write).
+
+    Raises
+    ------
+    ParameterError
+        A format other than ``pdf`` or ``html``.
+    """
+    return output_bytes(render_html(document), fmt_name)
 
 
 def write_report(document: Document, path: str | Path, *, field: str = "--out") -> Path:

@@ -1,8 +1,8 @@
 """Trial-level reports: the escalation report (data-safety board) and the screening log.
 
 The escalation report asks the same design, per escalation cohort, the same question as
-``theratrial escalation --json`` (:func:`escalation_decisions`, the decision documents of
-:func:`theratrial.design.decision_doc.decision_as_dict`); the screening report is a
+``theratrial escalation --json`` (the one function
+:func:`theratrial.store.escalation.escalation_decisions`); the screening report is a
 CONSORT-style flow (Schulz et al. 2010, BMJ 340:c332) of the stored screenings.
 """
 
@@ -15,70 +15,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from theratrial.design import DltRecord, create_design, decide_per_cohort
-from theratrial.design.decision_doc import decision_as_dict
-from theratrial.design.escalation_plan import level_values, plans_from_protocol
+from theratrial.design import create_design
 from theratrial.protocol.schema import Protocol
 from theratrial.report._render import fmt
 from theratrial.report.documents import Document, Input, Section, Table, json_sha256
 from theratrial.store import register_protocol
 from theratrial.store.dlt import dlt_rows
+from theratrial.store.escalation import escalation_decisions
 from theratrial.store.models import PatientRow, ProtocolVersionRow, ScreeningRow, TrialRow
 from theratrial.store.models_clinical import CycleRow
 from theratrial.store.models_service import EnrolmentRow
 
-__all__ = ["escalation_decisions", "escalation_document", "screening_document"]
-
-
-def escalation_decisions(
-    session: Session,
-    protocol: Protocol,
-    *,
-    design: str = "boin",
-    target: float = 0.25,
-    as_of: dt.date,
-) -> dict[str, Any]:
-    """The document ``theratrial escalation --json`` prints, from the stored DLT records."""
-    values = level_values(protocol)
-    plans = plans_from_protocol(protocol, values)
-    records: dict[str, list[DltRecord]] = {}
-    for pseudonym, row in dlt_rows(session, trial_id=protocol.id):
-        records.setdefault(row.cohort_id, []).append(
-            DltRecord(
-                pseudonym,
-                row.cycle,
-                values[row.dose_level],
-                event=row.event,
-                grade=row.grade,
-                onset_date=row.onset_date,
-                administered_date=row.administered_date,
-                is_dlt=row.dlt,
-                within_dlt_window=row.within_dlt_window,
-            )
-        )
-    window = protocol.dosing.dlt_window_days if protocol.dosing else None
-    decisions = decide_per_cohort(
-        create_design(design, target=target), plans, records, dlt_window_days=window, as_of=as_of
-    )
-    unit = "kBq/kg" if protocol.dosing and protocol.dosing.rule == "per_weight" else "GBq"
-    by_value = {v: k for k, v in values.items()}
-    cohorts = []
-    for plan in plans:
-        d = decisions[plan.cohort_id]
-        item = {
-            "cohort": plan.cohort_id,
-            **decision_as_dict(d.decision, d.data, plan.start_level, unit),
-        }
-        nxt = d.decision.next_level
-        item["next_level_id"] = by_value.get(nxt) if nxt is not None else None
-        cohorts.append(item)
-    return {
-        "trial_id": protocol.id,
-        "as_of": as_of.isoformat(),
-        "cohort_size": plans[0].cohort_size,
-        "dlt_window_days": window,
-        "cohorts": cohorts,
-    }
+__all__ = ["escalation_document", "screening_document"]
 
 
 def escalation_document(
@@ -142,7 +90,7 @@ def escalation_document(
                     fmt(e["observed_rate"]),
                     fmt(e["estimated_rate"]),
                     fmt(e["p_overdose"]),
-                    str(e["eliminated"]),
+                    "yes" if e["eliminated"] else "no",
                 )
                 for e in c["estimates"]
             ),
@@ -212,15 +160,46 @@ def _operating_characteristics(
         seed=20250101,
         levels=levels,
     )
-    fig = operating_characteristics_figure(oc, level_unit=first["level_unit"] or "")
+    unit = first["level_unit"] or ""
+    fig = operating_characteristics_figure(oc, level_unit=unit)
+    table = Table(
+        (
+            f"level ({unit})",
+            "assumed true DLT probability",
+            "selected as MTD (% of trials)",
+            "treated (mean patients)",
+            "DLTs (mean patients)",
+        ),
+        tuple(
+            (fmt(v), fmt(t), fmt(sel), fmt(n), fmt(d))
+            for v, t, sel, n, d in zip(
+                oc.levels,
+                oc.truth,
+                oc.selection_pct,
+                oc.n_treated_mean,
+                oc.dlt_mean_per_level,
+                strict=True,
+            )
+        ),
+        f"Per dose level over {oc.n_trials} simulated trials; mean sample size "
+        f"{fmt(oc.n_mean)} patients, mean DLTs {fmt(oc.dlt_mean)} patients.",
+    )
     return Section(
         "Operating characteristics",
         (
-            f"Simulated on 200 trials with true DLT probabilities "
-            f"{', '.join(fmt(t) for t in truth)} at levels {', '.join(fmt(v) for v in levels)}.",
+            "The protocol states no scenario for simulating the design (no true DLT "
+            "probabilities, no maximum sample size), so these characteristics are for an "
+            "ASSUMED scenario, not an estimate for this trial: true DLT probability "
+            "0.05 at the lowest level rising by 0.10 per level "
+            f"({', '.join(fmt(t) for t in truth)} at {', '.join(fmt(v) for v in levels)} "
+            f"{unit}), start at {fmt(levels[oc.start_index])} {unit}, "
+            f"cohorts of {oc.cohort_size}, at most {oc.max_n} patients per trial, "
+            f"{oc.n_trials} simulated trials (seed {oc.seed}), "
+            f"design {design} with target {fmt(target)}, on the levels of cohort "
+            f"{first['cohort']}.",
         ),
-        (),
-        (Figure(figure_uri(fig), "Selection and allocation per dose level."),),
+        (table,),
+        (Figure(figure_uri(fig), "Selection and allocation per dose level (assumed scenario)."),),
     )
 
 

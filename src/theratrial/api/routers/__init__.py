@@ -14,6 +14,7 @@ from theratrial.api.routers import (
     jobs,
     patients,
     recist,
+    reports,
     screenings,
     sites,
     trials,
@@ -36,4 +37,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     recist.router,
     audit.router,
     jobs.router,
+    reports.router,
 )

@@ -25,6 +25,7 @@ from theratrial.api.routers._common import jsonable, protocol_for, record, requi
 from theratrial.api.schemas import CycleIn, SignIn
 from theratrial.store import register_protocol, treatment_plans
 from theratrial.store.clinical import cycles_of, record_cycle, save_dose_results, save_time_activity
+from theratrial.store.cycle_views import cycle_view
 from theratrial.store.repository import enrolment_of
 from theratrial.treatment import (
     CycleRecord,
@@ -39,19 +40,8 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/patients/{patient_id}", tags=["cycles"])
 
-_DOSE_KEYS = ("region", "model", "dose_gy", "mass_g", "tia_mbq_h", "bed_gy", "rbe_weighted_dose_gy")
-
-
-def _cycle_view(c: Any) -> dict[str, Any]:
-    return {
-        "cycle": c.cycle_number,
-        "administered_at": jsonable(c.administered_at),
-        "nuclide": c.nuclide,
-        "activity_mbq": c.activity_mbq,
-        "dose_level": c.dose_level,
-        "weight_kg": c.weight_kg,
-        "dosimetry": [{k: getattr(d, k, None) for k in _DOSE_KEYS} for d in c.doses],
-    }
+_cycle_view = cycle_view
+"""The stored cycle as signed, listed and audited (one function in the store)."""
 
 
 @router.post("/cycles", status_code=201)
