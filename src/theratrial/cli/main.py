@@ -94,6 +94,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "pacs",
         "De-identify a patient's DICOM files (PS3.15 Annex E) under a trial pseudonym.",
     ),
+    "export": (
+        "pacs",
+        "Write the study's results as DICOM: SEG of the masks, TID 1500 SR, RT Dose.",
+    ),
     "serve": (
         "serve",
         "Start the trial service (REST API under /api/v1) on the store given by --db.",

@@ -1,4 +1,4 @@
-"""``theratrial pacs find|pull|push`` (DICOMweb) and ``theratrial deid``.
+"""``theratrial pacs find|pull|push`` (DICOMweb), ``theratrial deid`` and ``theratrial export``.
 
 Thin adapters over :mod:`theratrial.pacs`: every error becomes one line and exit code 2.
 """
@@ -32,7 +32,7 @@ def _read_dicom(path: Path):  # type: ignore[no-untyped-def]
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``pacs`` (find, pull, push) and ``deid`` to the top-level theratrial app."""
+    """Add ``pacs`` (find, pull, push), ``deid`` and ``export`` to the top-level app."""
     pacs = typer.Typer(
         help="Find, pull and push studies on a PACS over DICOMweb.",
         no_args_is_help=True,
@@ -100,6 +100,34 @@ def register(app: typer.Typer) -> None:
             console.print(f"stored {count} instances", highlight=False)
 
     app.add_typer(pacs, name="pacs")
+
+    @app.command("export")
+    def export(
+        study_dir: Path = typer.Argument(..., help="Study folder (or the series to export)."),
+        masks: Path = typer.Option(..., "--masks", help="Folder of organ and lesion masks."),
+        dose_map: Path | None = typer.Option(
+            None, "--dose-map", help="Absorbed dose (Gy) on the study grid: NIfTI or .npy."
+        ),
+        out: Path = typer.Option(..., "--out", help="New folder for the DICOM objects."),
+    ) -> None:
+        """Write the study's results as DICOM: SEG of the masks, TID 1500 SR, RT Dose."""
+        from theratrial.pacs.export import export_study
+
+        with handle_errors():
+            existing_path(study_dir, field="STUDY_DIR", folder=True)
+            existing_path(masks, field="--masks")
+            if dose_map is not None:
+                existing_path(dose_map, field="--dose-map")
+            output_folder(out, option="--out")
+            result = export_study(study_dir, masks, out, dose_map=dose_map)
+            written = [result.seg_file, result.sr_file] + (
+                [result.rt_dose_file] if result.rt_dose_file else []
+            )
+            console.print(
+                f"wrote {', '.join(p.name for p in written)} for {len(result.regions)} regions "
+                f"into {out}",
+                highlight=False,
+            )
 
     @app.command("deid")
     def deid(

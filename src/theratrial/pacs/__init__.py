@@ -4,6 +4,9 @@
 - :mod:`theratrial.pacs.deid_folder`: a folder of one patient, all or nothing.
 - :mod:`theratrial.pacs.pseudonyms`: the pseudonym map with one date shift per pseudonym.
 - :mod:`theratrial.pacs.dicomweb`: QIDO-RS, WADO-RS and STOW-RS.
+- :mod:`theratrial.pacs.export`: a study's results as DICOM SEG, TID 1500 SR and RT Dose
+  (:mod:`~theratrial.pacs.segmentation`, :mod:`~theratrial.pacs.measurement_report`,
+  :mod:`~theratrial.pacs.rtdose`).
 """
 
 from __future__ import annotations
