@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,3 +57,24 @@ def test_batch_bad_input_exits_2(tmp_path: Path) -> None:
     assert "source" in bad_seed.output
     missing = runner.invoke(app, ["batch", str(tmp_path / "none.csv"), "--task", "plan"])
     assert missing.exit_code == 2
+
+
+@pytest.mark.parametrize("device", ["gpu", "tpu"])
+def test_batch_device_without_a_gpu_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, device: str
+) -> None:
+    from theratrial.dosimetry._fft_gpu import gpu_available
+
+    monkeypatch.setitem(sys.modules, "cupy", None)  # CuPy absent, wherever this runs
+    gpu_available.cache_clear()
+    m = tmp_path / "m.csv"
+    m.write_text(f"patient_id,source\nVP-000001,{tmp_path}\n")
+    db = f"sqlite:///{tmp_path / 'b.sqlite'}"
+    try:
+        result = runner.invoke(app, ["batch", str(m), "--task", "dosimetry", "--db", db,
+                                     "--device", device])  # fmt: skip
+    finally:
+        gpu_available.cache_clear()
+    assert result.exit_code == 2, result.output
+    assert "--device" in result.output
+    assert "device" in result.output.lower()

@@ -6,6 +6,8 @@ cluster is a LocalCluster of the executor's own.
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -105,6 +107,35 @@ def test_a_failing_task_does_not_stop_the_others_and_is_redone(
     second = run_batch(m, task="quantify", db=url)
     assert {t.patient_id: t.state for t in second.tasks}["VP-000011"] == "skipped"
     assert {t.patient_id: t.state for t in second.tasks}["VP-000099"] == "failed"  # redone
+
+
+def test_a_deleted_phantom_folder_is_written_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'b.sqlite'}"
+    m = tmp_path / "m.csv"
+    m.write_text("patient_id,source,grid,cycles,noise\nVP-000021,21,16,1,false\n")
+    folder = tmp_path / "VP-000021"
+    assert run_batch(m, task="phantom", db=url, workers=1).as_json()["done"] == 1
+    assert run_batch(m, task="phantom", db=url, workers=1).as_json()["skipped"] == 1
+    shutil.rmtree(folder)
+    again = run_batch(m, task="phantom", db=url, workers=1)
+    assert [t.state for t in again.tasks] == ["done"]  # noticed, not skipped
+    assert (folder / "truth.json").is_file()
+    before = _rows(url)
+    assert run_batch(m, task="phantom", db=url, workers=1).as_json()["skipped"] == 1
+    assert _rows(url) == before
+
+
+def test_device_is_not_part_of_the_key_but_reaches_the_task(tmp_path: Path) -> None:
+    item = BatchItem("VP-000001", str(tmp_path), {"device": "cpu"})
+    assert task_key("dosimetry", item) == task_key("dosimetry", replace(item, options={}))
+    url = f"sqlite:///{tmp_path / 'b.sqlite'}"
+    m = tmp_path / "m.csv"
+    (tmp_path / "patient").mkdir()
+    m.write_text("patient_id,source,device\nVP-000001,patient,tpu\n")
+    (task,) = run_batch(m, task="dosimetry", db=url, workers=1).tasks
+    assert task.state == "failed"
+    assert task.error is not None
+    assert "unknown device 'tpu'" in task.error  # the manifest's device reached the worker
 
 
 def test_key_changes_with_inputs(tmp_path: Path) -> None:

@@ -78,6 +78,9 @@ def batch_command(
     ),
     retries: int = typer.Option(2, "--retries", help="Retries of an unexpected failure (0-10)."),
     summary: Path | None = typer.Option(None, "--summary", help="Write the tasks as CSV."),
+    device: str = typer.Option(
+        "auto", "--device", help="dosimetry FFTs: cpu, gpu (CuPy + CUDA) or auto (GPU if present)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
 ) -> None:
     """Run one task per patient of a manifest on Dask: idempotent, resumable.
@@ -106,6 +109,7 @@ def batch_command(
                 workers=workers,
                 retries=retries,
                 progress=update,
+                device=device,
             )
         out = report.as_json()
         if summary is not None:

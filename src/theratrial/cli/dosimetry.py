@@ -53,6 +53,7 @@ from theratrial.cli._common import (
     print_json,
     print_table,
 )
+from theratrial.dosimetry._fft_gpu import resolve_device
 from theratrial.dosimetry.dose import RegionDose, regions_dose
 from theratrial.dosimetry.pipeline import PatientDosimetry, patient_dosimetry
 from theratrial.dosimetry.radiobiology import Radiobiology
@@ -322,10 +323,14 @@ def dosimetry(
         min=1,
         help="Processes that fit the regions (default: every CPU; 1: this process only).",
     ),
+    device: str = typer.Option(
+        "auto", "--device", help="Voxel-dose FFTs: cpu, gpu (CuPy + CUDA) or auto (GPU if present)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Dosimetry of every cycle imaged in a patient folder (SPECT time points + masks)."""
     with handle_errors():
+        resolve_device(device, field="--device")  # gpu without CuPy/CUDA: exit 2, with the fix
         if phantom not in ("adult_male", "adult_female"):
             raise ParameterError(
                 f"unknown phantom {phantom!r}", field="phantom", hint="adult_male or adult_female"

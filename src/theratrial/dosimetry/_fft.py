@@ -6,7 +6,9 @@ goes through one ``rfftn``; the kernel's spectrum is made by pruned FFTs on the 
 kernel fills and multiplied in slab by slab, so it never exists at full size; one
 ``irfftn`` follows and the 'same' window is a view of its result. Copies and the final
 ``(self_gy * tia + cross) / rho`` run in cache-sized slabs on a thread pool (NumPy
-releases the GIL there), one pass over memory with no full-size temporary.
+releases the GIL there), one pass over memory with no full-size temporary. With
+``device="gpu"`` (or ``"auto"`` where CuPy sees a CUDA device) the convolution runs on the
+GPU instead (:mod:`theratrial.dosimetry._fft_gpu`).
 
 Examples
 --------
@@ -29,6 +31,7 @@ import scipy.fft
 from numpy.typing import NDArray
 from scipy.signal import oaconvolve
 
+from theratrial.dosimetry._fft_gpu import Device, fft_convolve_gpu, resolve_device
 from theratrial.errors import ParameterError
 
 __all__ = ["assemble_dose", "fft_convolve", "overlap_add_convolve"]
@@ -74,16 +77,27 @@ def _multiply_by_kernel_spectrum(
 
 
 def fft_convolve(
-    image: _FloatArray, kernel: NDArray[np.float64], dtype: type[np.floating[Any]], workers: int
+    image: _FloatArray,
+    kernel: NDArray[np.float64],
+    dtype: type[np.floating[Any]],
+    workers: int,
+    *,
+    device: Device = "auto",
 ) -> _FloatArray:
     """'Same' convolution of ``image`` with ``kernel`` by one padded ``rfftn``/``irfftn`` pair
     in ``dtype`` on ``workers`` threads; the result is a view into the inverse transform.
 
+    ``device``: ``"cpu"``, ``"gpu"`` (CuPy and a CUDA device required) or ``"auto"`` (the
+    GPU only when one is usable; the check is made once per process).
+
     Raises
     ------
     ParameterError
-        When the map's values overflow ``dtype`` (seen in the DC term, the map's sum).
+        When the map's values overflow ``dtype`` (seen in the DC term, the map's sum), or
+        ``device`` is unknown or ``"gpu"`` without a usable GPU.
     """
+    if resolve_device(device) == "gpu":
+        return fft_convolve_gpu(image, kernel, dtype)
     kernel, origin = _relevant_kernel(kernel, image.shape)
     shape = tuple(
         scipy.fft.next_fast_len(n + max(a, k - 1 - a), real=axis == image.ndim - 1)

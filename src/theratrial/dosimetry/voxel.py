@@ -19,8 +19,10 @@ FFTs and multiplied in slab by slab; one ``irfftn`` follows and the 'same' windo
 of its result. Every core the process may use runs the FFTs; the only full-size buffers
 are the FFT's own and the float64 dose; unit and uniform-density scaling is folded into the
 small kernel. ``"overlap-add"`` (:func:`scipy.signal.oaconvolve`) is on par for large
-kernels, slower and hungrier for small ones (``benchmarks/bench_kernel.py``). A GPU
-backend can be added to :data:`BACKENDS` with the same signature; none is bundled.
+kernels, slower and hungrier for small ones (``benchmarks/bench_kernel.py``). With
+``device="gpu"``, or ``"auto"`` (default) where CuPy imports and sees a CUDA device, the
+``"fft"`` backend runs on the GPU through cuFFT (:mod:`~theratrial.dosimetry._fft_gpu`;
+CuPy is optional, never required) and agrees with the CPU within 1e-5 relative.
 
 Precision: FFT round-off grows like ``eps sqrt(log N)`` relative to the RMS of what is
 transformed (Schatzman, SIAM J. Sci. Comput. 17 (1996) 1150), so float32 FFTs leave an
@@ -54,6 +56,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from theratrial.dosimetry._fft import assemble_dose, fft_convolve, overlap_add_convolve
+from theratrial.dosimetry._fft_gpu import Device, fft_convolve_gpu, resolve_device
 from theratrial.dosimetry.alpha import chain_energy_per_decay
 from theratrial.dosimetry.voxel_kernel import VoxelKernel
 from theratrial.errors import ParameterError
@@ -93,17 +96,52 @@ class ConvolutionBackend:
     description: str
 
 
+def _cpu_fft(
+    image: _FloatArray, kernel: NDArray[np.float64], dtype: type[np.floating[Any]], workers: int
+) -> _FloatArray:
+    return fft_convolve(image, kernel, dtype, workers, device="cpu")
+
+
 BACKENDS: dict[str, ConvolutionBackend] = {
     "fft": ConvolutionBackend(
         "fft",
-        fft_convolve,
+        _cpu_fft,
         "scipy.fft rfftn/irfftn, fast padded size, all cores (CPU, NumPy arrays)",
     ),
     "overlap-add": ConvolutionBackend(
         "overlap-add", overlap_add_convolve, "scipy.signal.oaconvolve (CPU, blockwise FFT)"
     ),
 }
-"""Available convolution backends; CPU only in this release."""
+"""Available convolution backends (CPU); ``"fft"`` also runs on a GPU (``device``)."""
+
+_Convolve = Callable[[_FloatArray, NDArray[np.float64], type[np.floating[Any]], int], _FloatArray]
+
+
+def _gpu_fft(
+    image: _FloatArray, kernel: NDArray[np.float64], dtype: type[np.floating[Any]], workers: int
+) -> _FloatArray:
+    return fft_convolve_gpu(image, kernel, dtype)
+
+
+def _convolver(backend: str, device: Device) -> _Convolve:
+    """The backend's convolution on the device asked for (``"auto"``: GPU if usable)."""
+    if backend not in BACKENDS:
+        raise ParameterError(
+            f"unknown convolution backend {backend!r}",
+            field="backend",
+            hint=f"choose one of: {', '.join(BACKENDS)}",
+        )
+    if resolve_device(device) == "cpu":
+        return BACKENDS[backend].convolve
+    if backend == "fft":
+        return _gpu_fft
+    if device == "gpu":
+        raise ParameterError(
+            f"the {backend!r} backend runs on the CPU only",
+            field="device",
+            hint="pass backend='fft' to convolve on the GPU, or device='cpu'",
+        )
+    return BACKENDS[backend].convolve
 
 
 def _require_finite(array: _FloatArray, name: str) -> None:
@@ -228,6 +266,7 @@ def kernel_dose_gy(
     backend: str = "fft",
     precision: Literal["single", "double"] = "single",
     workers: int | None = None,
+    device: Device = "auto",
 ) -> NDArray[np.float64]:
     """Absorbed dose (Gy) per voxel by convolving the Ã map with a voxel S-value kernel.
 
@@ -249,12 +288,16 @@ def kernel_dose_gy(
         its maximum at 4-5 mm voxels, 2e-5 at 2 mm (see the module notes).
     workers
         FFT threads; default every core the process may run on.
+    device
+        ``"cpu"``, ``"gpu"`` (CuPy and a CUDA device required; ``"fft"`` backend) or
+        ``"auto"`` (default): the GPU only when CuPy imports and a device is present.
 
     Raises
     ------
     ParameterError
-        When the kernel was made for another voxel size, the backend or precision is
-        unknown, or the map or density holds values that cannot be used.
+        When the kernel was made for another voxel size, the backend, precision or device
+        is unknown, ``device="gpu"`` has no usable GPU, or the map or density holds values
+        that cannot be used.
 
     Examples
     --------
@@ -275,12 +318,7 @@ def kernel_dose_gy(
             field="voxel_size_mm",
             hint="generate the kernel with voxel_kernel(voxel_size_mm=<the image's voxel size>)",
         )
-    if backend not in BACKENDS:
-        raise ParameterError(
-            f"unknown convolution backend {backend!r}",
-            field="backend",
-            hint=f"choose one of: {', '.join(BACKENDS)}",
-        )
+    convolve = _convolver(backend, device)
     if precision not in _DTYPES:
         hint = "choose 'single' (float32 FFTs) or 'double' (float64)"
         raise ParameterError(f"unknown precision {precision!r}", field="precision", hint=hint)
@@ -295,7 +333,7 @@ def kernel_dose_gy(
         rho = rho if rho.ndim == 3 else None
     s_values = kernel.s_values_mgy_per_mbq_h * gy_scale
     if precision == "double":
-        dose = BACKENDS[backend].convolve(tia, s_values, np.float64, threads)
+        dose = convolve(tia, s_values, np.float64, threads)
         dose_gy = dose.astype(np.float64, copy=False)  # the cropped view, no copy
         if rho is not None:
             dose_gy /= rho
@@ -306,7 +344,7 @@ def kernel_dose_gy(
     centre = tuple((k - 1) // 2 for k in s_values.shape)
     self_gy = float(s_values[centre])
     s_values[centre] = 0.0
-    cross = BACKENDS[backend].convolve(tia, s_values, np.float32, threads)
+    cross = convolve(tia, s_values, np.float32, threads)
     return assemble_dose(tia, self_gy, cross, rho, threads)
 
 

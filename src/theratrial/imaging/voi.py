@@ -5,7 +5,9 @@
   kernel of partial-voxel weights (each voxel weighted by the fraction of it inside the
   sphere, from 5x5x5 sub-samples), correlated with the image by FFT over the VOI's
   bounding box (SciPy), so the cost does not grow with sphere-scans per voxel. The sphere
-  may reach outside the VOI (PERCIST); beyond the image edge it is renormalised.
+  may reach outside the VOI (PERCIST); beyond the image edge it is renormalised. With
+  ``device="gpu"``, or ``"auto"`` where CuPy sees a CUDA device, the correlation runs on
+  the GPU (cuFFT; same result within 1e-5 relative; CuPy is optional).
 - MTV: volume of VOI voxels at or above a threshold the caller names (% of the VOI max,
   an absolute value, or the PERCIST liver threshold 1.5 x liver mean + 2 x liver SD);
   TLU (TLG for FDG) = mean within the MTV x MTV (reference sheet, section 3).
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -162,12 +165,42 @@ def _sphere_kernel(spacing_xyz: Sequence[float], radius_mm: float) -> NDArray[np
     return weight / 125.0
 
 
+def _sphere_means(
+    values: NDArray[np.float64], kernel: NDArray[np.float64], device: str
+) -> NDArray[np.float64]:
+    """Sphere-weighted means around every voxel of ``values`` (NaN: outside the data);
+    the kernel is point-symmetric, so its convolution is the correlation."""
+    # imported here: the GPU helpers live beside the dose convolution (dosimetry imports
+    # imaging, not the reverse, at module level)
+    from theratrial.dosimetry._fft_gpu import fft_convolve_gpu, resolve_device
+
+    use = resolve_device(device)
+
+    def smooth(array: NDArray[np.float64]) -> NDArray[np.float64]:
+        if use == "gpu":
+            return np.asarray(fft_convolve_gpu(array, kernel, np.float64), dtype=np.float64)
+        return np.asarray(fftconvolve(array, kernel, mode="same"), dtype=np.float64)
+
+    valid = np.isfinite(values).astype(np.float64)
+    numerator = smooth(values if valid.all() else np.nan_to_num(values, nan=0.0) * valid)
+    denominator = smooth(valid)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return numerator / denominator
+
+
 def suv_peak(
-    image: Volume, mask: Mask, *, radius_mm: float = PEAK_RADIUS_MM
+    image: Volume,
+    mask: Mask,
+    *,
+    radius_mm: float = PEAK_RADIUS_MM,
+    device: Literal["cpu", "gpu", "auto"] = "auto",
 ) -> tuple[float, tuple[int, int, int]]:
     """Highest mean in a sphere of ``radius_mm`` centred on a VOI voxel (PERCIST SUVpeak).
 
-    Returns the peak value and the ``(z, y, x)`` index of the sphere centre.
+    Returns the peak value and the ``(z, y, x)`` index of the sphere centre. ``device``:
+    where the sphere correlation runs, ``"cpu"``, ``"gpu"`` (CuPy and a CUDA device
+    required, else a :class:`~theratrial.errors.ParameterError` naming ``device``) or
+    ``"auto"`` (the GPU only when one is usable).
     """
     voi = _check_mask(image, mask)
     kernel = _sphere_kernel(image.spacing_mm, radius_mm)
@@ -176,15 +209,7 @@ def suv_peak(
     lo = [max(int(c[0]) - h, 0) for c, h in zip(spans, half, strict=True)]
     hi = [min(int(c[-1]) + h + 1, n) for c, h, n in zip(spans, half, voi.shape, strict=True)]
     box = tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))
-    values = image.array[box]
-    valid = np.isfinite(values).astype(np.float64)
-    if valid.all():
-        numerator = fftconvolve(values, kernel, mode="same")
-    else:
-        numerator = fftconvolve(np.nan_to_num(values, nan=0.0) * valid, kernel, mode="same")
-    denominator = fftconvolve(valid, kernel, mode="same")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        local = numerator / denominator
+    local = _sphere_means(np.asarray(image.array[box], dtype=np.float64), kernel, device)
     local = np.where(voi[box], local, -np.inf)
     flat = int(np.argmax(local))
     where = np.unravel_index(flat, local.shape)
@@ -225,6 +250,7 @@ def voi_statistics(
     injected_activity_mbq: float | None = None,
     bqml_per_unit: float | NDArray[np.float64] | None = None,
     peak_radius_mm: float = PEAK_RADIUS_MM,
+    device: Literal["cpu", "gpu", "auto"] = "auto",
 ) -> VoiStatistics:
     """Statistics of ``image`` inside ``mask`` (which must lie on the image grid).
 
@@ -245,6 +271,8 @@ def voi_statistics(
         :meth:`SuvResult.bqml_per_suv`.
     peak_radius_mm
         Sphere radius for the peak (6.2 mm: 1 cm^3).
+    device
+        Where the peak's sphere correlation runs (see :func:`suv_peak`).
     """
     voi = _check_mask(image, mask)
     values = image.array[voi]
@@ -254,7 +282,7 @@ def voi_statistics(
         raise MaskError(f"mask {mask.name!r} covers no finite image value", file=mask.source)
     if finite.size < values.size:
         notes.append(f"{values.size - finite.size} non-finite voxels ignored")
-    peak, peak_index = suv_peak(image, mask, radius_mm=peak_radius_mm)
+    peak, peak_index = suv_peak(image, mask, radius_mm=peak_radius_mm, device=device)
     vmax = float(finite.max())
     volume_ml = finite.size * image.voxel_volume_ml
     threshold = mtv_ml = mtv_mean = tlu = None

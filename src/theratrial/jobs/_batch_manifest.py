@@ -7,8 +7,11 @@ read from the manifest's folder.
 
 The key of a task is the SHA-256 of its task name, its patient, the identity of its source
 (for a folder: every file's relative name, size and modification time in nanoseconds; for
-a seed: the seed and the output folder), its options and the theratrial version: change
-any input and the task runs again; change none and a rerun skips it.
+a seed: the seed, the output folder and the identity of what is in it), its options and
+the theratrial version: change any input and the task runs again; change none and a rerun
+skips it. A phantom's key is stored as computed after its folder was written, so a rerun
+skips it only while that folder is as written: deleted (or altered), it is written again.
+The ``device`` option (where the FFTs run) changes no result beyond 1e-5 and is left out.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ TASK_OPTIONS: dict[str, tuple[str, ...]] = {
 """Option columns a manifest may carry for each task (others are refused)."""
 
 _PATH_OPTIONS = ("out", "study", "masks")
+_UNKEYED = ("device",)
+"""Options that change where a task runs, not its result: not part of its key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,8 +174,13 @@ def task_key(task: str, item: BatchItem, *, extra: Any = None) -> str:
     True
     >>> a == task_key("phantom", BatchItem("VP-000001", "7", {"grid": "64"}))
     False
+    >>> d = task_key("dosimetry", BatchItem("VP-000001", "/nonexistent", {"device": "gpu"}))
+    >>> d == task_key("dosimetry", BatchItem("VP-000001", "/nonexistent", {"device": "cpu"}))
+    True
     """
     identity: Any = item.source
+    if task == "phantom" and "out" in item.options:
+        identity = [item.source, folder_identity(item.options["out"])]
     if task != "phantom":
         identity = [item.source, folder_identity(item.source)]
         for name in ("study", "masks"):
@@ -180,7 +190,7 @@ def task_key(task: str, item: BatchItem, *, extra: Any = None) -> str:
         "task": task,
         "patient_id": item.patient_id,
         "source": identity,
-        "options": dict(sorted(item.options.items())),
+        "options": {k: v for k, v in sorted(item.options.items()) if k not in _UNKEYED},
         "version": __version__,
         "extra": extra,
     }

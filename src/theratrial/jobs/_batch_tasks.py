@@ -146,10 +146,12 @@ def _quantify_task(item: BatchItem) -> tuple[dict[str, Any], Any]:
 
 
 def _dosimetry_task(item: BatchItem) -> tuple[dict[str, Any], Any]:
+    from theratrial.dosimetry._fft_gpu import resolve_device
     from theratrial.dosimetry.pipeline import patient_dosimetry
 
     opts = item.options
     _folder(item.source, "source")
+    resolve_device(opts.get("device", "auto"), field="device")  # this worker's GPU
     result = patient_dosimetry(
         item.source,
         nuclide=opts.get("nuclide", "Lu-177"),

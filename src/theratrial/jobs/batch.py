@@ -31,6 +31,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from theratrial import __version__
+from theratrial.dosimetry._fft_gpu import DEVICES, resolve_device
 from theratrial.errors import ParameterError, TheratrialError
 from theratrial.jobs import executor
 from theratrial.jobs._base import jsonable
@@ -230,6 +231,7 @@ def run_batch(
     workers: int | None = None,
     retries: int = 2,
     progress: Progress | None = None,
+    device: str = "auto",
 ) -> BatchReport:
     """Run ``task`` for every patient of ``manifest``; see the module docstring.
 
@@ -249,6 +251,9 @@ def run_batch(
         Resubmissions of a task that failed unexpectedly (0 to 10).
     progress
         Called as ``progress(finished, failed, running, total)``.
+    device
+        Where the dosimetry task's FFTs run: ``cpu``, ``gpu`` or ``auto`` (a manifest
+        ``device`` column wins); checked here for local workers, on the workers otherwise.
     """
     if task not in TASKS:
         raise ParameterError(f"unknown task {task!r}", field="--task", hint=", ".join(TASKS))
@@ -256,9 +261,17 @@ def run_batch(
         raise ParameterError(f"--workers must be 1-256, got {workers}", field="--workers")
     if not 0 <= retries <= 10:
         raise ParameterError(f"--retries must be 0-10, got {retries}", field="--retries")
+    if scheduler is None:
+        resolve_device(device, field="--device")  # local workers see this machine's GPU
+    elif device not in DEVICES:
+        raise ParameterError(
+            f"unknown device {device!r}", field="--device", hint="cpu, gpu or auto"
+        )
     wall = time.perf_counter()
     path = Path(manifest)
     items = read_manifest(path, task=task)
+    if task == "dosimetry":
+        items = [replace(i, options={"device": device, **i.options}) for i in items]
     if task == "phantom":
         items = [
             replace(i, options={"out": str((path.parent / i.patient_id).resolve()), **i.options})
@@ -358,6 +371,8 @@ def _run_on_dask(
                 text = f"{type(exc).__name__}: {exc}"[:4000]
                 out = TaskOutcome(pid, keys[pid], "failed", 0.0, error=text, transient=True)
             future.release()
+            if out.state == "done" and task == "phantom":
+                out = replace(out, key=task_key(task, item))  # the folder as written
             outstanding -= 1
             if out.state == "failed" and out.transient and attempts[pid] <= retries:
                 attempts[pid] += 1
