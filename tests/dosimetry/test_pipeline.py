@@ -219,3 +219,16 @@ def test_workers_must_be_a_whole_number_from_one(tmp_path: Path, workers: Any) -
     with pytest.raises(ParameterError, match="workers") as err:
         patient_dosimetry(tmp_path, workers=workers)
     assert err.value.field == "workers"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_counts_every_series_read_in_workers_or_here(
+    close_cycles_patient: Path, workers: int
+) -> None:
+    seen: list[tuple[int, int]] = []
+    patient_dosimetry(
+        close_cycles_patient, workers=workers, progress=lambda d, t: seen.append((d, t))
+    )
+    total = seen[-1][1]
+    assert seen == [(i, total) for i in range(1, total + 1)]
+    assert total >= 4

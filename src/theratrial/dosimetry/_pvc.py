@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,20 +53,31 @@ from theratrial.dosimetry.recovery import (
 from theratrial.dosimetry.spect_series import (
     RegionMass,
     SpectTimePoint,
+    _time_point,
+    activity_regions,
     check_region_activity,
+    ct_density_map,
+    region_masses,
 )
 from theratrial.dosimetry.svalues import Phantom
 from theratrial.dosimetry.tac import TimeActivityCurve, time_activity_curve
 from theratrial.dosimetry.tia import TiaResult
-from theratrial.errors import InputError
-from theratrial.imaging import Mask, SeriesRef, Volume, load_masks
+from theratrial.errors import InputError, TheratrialError
+from theratrial.imaging import Grid, Mask, SeriesRef, Volume, load_masks, load_volume
 
 __all__ = [
+    "CycleFacts",
+    "MassTask",
+    "PointReading",
+    "PointTask",
     "RegionChain",
     "RegionCycle",
     "activity_checks",
+    "cached_regions",
     "find_ct",
     "fit_chain",
+    "measure_masses",
+    "measure_point",
     "pvc_recoveries",
     "region_activities",
     "region_chains",
@@ -108,7 +120,7 @@ def region_masks(path: Path, reference: Volume, *, exclude: Iterable[str]) -> li
 
 
 def pvc_recoveries(
-    region_list: Sequence[Mask],
+    volumes_ml: Mapping[str, float],
     *,
     nuclide: str,
     curve: RecoveryCurve | None,
@@ -124,7 +136,7 @@ def pvc_recoveries(
     )  # fmt: skip
     assumed = fwhm is None and nuclide in TYPICAL_SPECT_FWHM_MM
     return region_recoveries(
-        {m.name: m.volume_ml for m in region_list}, curve=curve,
+        dict(volumes_ml), curve=curve,
         resolution_mm=TYPICAL_SPECT_FWHM_MM[nuclide] if assumed else fwhm, assumed=assumed,
     )  # fmt: skip
 
@@ -149,9 +161,20 @@ def region_activities(
     return [[np.array([mbq(p, idx) for p in cycle]) for idx in flat] for cycle in cycles]
 
 
+@dataclass(frozen=True, slots=True)
+class CycleFacts:
+    """A cycle's administration and imaging times (h), from its first series' header."""
+
+    cycle: int
+    injection: datetime
+    administered_mbq: float | None
+    times_h: tuple[float, ...]
+    source: Path | None
+
+
 def activity_checks(
-    cycles: Sequence[Sequence[SpectTimePoint]],
-    region_list: Sequence[Mask],
+    cycles: Sequence[CycleFacts],
+    names: Sequence[str],
     measured: Sequence[Sequence[NDArray[np.float64]]],
     *,
     nuclide: str,
@@ -163,14 +186,14 @@ def activity_checks(
     return [
         [
             check_region_activity(
-                m.name,
-                [p.hours_post_injection for p in cycle],
+                name,
+                list(cycle.times_h),
                 measured[k][i].tolist(),
-                administered_mbq=cycle[0].administered_activity_mbq,
+                administered_mbq=cycle.administered_mbq,
                 nuclide=nuclide,
-                source=next(iter(cycle[0].volume.source_files), None),
+                source=cycle.source,
             )
-            for i, m in enumerate(region_list)
+            for i, name in enumerate(names)
         ]
         for k, cycle in enumerate(cycles)
     ]
@@ -217,8 +240,8 @@ class RegionCycle:
 
 
 def region_chains(
-    cycles: Sequence[Sequence[SpectTimePoint]],
-    region_list: Sequence[Mask],
+    cycles: Sequence[CycleFacts],
+    names: Sequence[str],
     measured: Sequence[Sequence[NDArray[np.float64]]],
     *,
     nuclide: str,
@@ -231,17 +254,17 @@ def region_chains(
     s_values: str,
 ) -> list[RegionChain]:
     """One :class:`RegionChain` per region, activities divided by the region's RC."""
-    times = tuple(np.array([p.hours_post_injection for p in c]) for c in cycles)
-    injections = tuple(c[0].injection_datetime for c in cycles)
-    administered = tuple(c[0].administered_activity_mbq for c in cycles)
+    times = tuple(np.array(c.times_h) for c in cycles)
+    injections = tuple(c.injection for c in cycles)
+    administered = tuple(c.administered_mbq for c in cycles)
     chains = []
-    for i, m in enumerate(region_list):
-        rc = recoveries[m.name].recovery_coefficient
+    for i, name in enumerate(names):
+        rc = recoveries[name].recovery_coefficient
         chain = RegionChain(
-            m.name, nuclide, times, injections, administered,
+            name, nuclide, times, injections, administered,
             tuple(measured[k][i] / rc for k in range(len(cycles))),
-            masses[m.name].mass_g, method, phantom,
-            radiobiology.get(m.name, default_radiobiology), s_values,
+            masses[name].mass_g, method, phantom,
+            radiobiology.get(name, default_radiobiology), s_values,
         )  # fmt: skip
         chains.append(chain)
     return chains
@@ -282,3 +305,133 @@ def fit_chain(chain: RegionChain) -> tuple[RegionCycle, ...]:
         history.append((injection, dose.tia))
         out.append(RegionCycle(tac, dose, fraction, clipped))
     return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class PointTask:
+    """One SPECT time point to read and measure where it runs: paths and options only."""
+
+    series: SeriesRef
+    nuclide: str
+    calibration_cps_per_mbq: float | None
+    masks: Path
+    exclude: tuple[str, ...]
+    margin_mm: float
+
+
+@dataclass(frozen=True, slots=True)
+class PointReading:
+    """What the pipeline keeps of a time point: header facts and region activities (MBq).
+
+    ``mask_error`` holds a failure to load the masks, raised by the pipeline once every
+    series is read (the order of errors of reading everything in one process).
+    """
+
+    injection: datetime
+    acquisition: datetime
+    hours: float
+    administered_mbq: float | None
+    notes: tuple[str, ...]
+    grid: Grid
+    source: Path | None
+    voxel_size_mm: tuple[float, float, float]
+    regions: tuple[str, ...]
+    activity_mbq: tuple[float, ...]
+    mask_error: TheratrialError | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Regions:
+    masks: tuple[Mask, ...]
+    flat: tuple[NDArray[np.intp], ...]
+
+
+_CACHE: dict[tuple[object, ...], _Regions] = {}
+
+
+def _stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, modification time and size of every file under ``path`` (the cache key)."""
+    files = [path] if not path.is_dir() else [
+        Path(folder) / f for folder, _, names in os.walk(path) for f in names
+    ]  # fmt: skip
+    out = []
+    for f in sorted(files):
+        stat = f.stat()
+        out.append((str(f), stat.st_mtime_ns, stat.st_size))
+    return tuple(out)
+
+
+def cached_regions(
+    path: Path, reference: Volume, *, exclude: Sequence[str], margin_mm: float,
+    cache: dict[tuple[object, ...], _Regions],
+) -> _Regions:  # fmt: skip
+    """The masks on the reference grid and their activity VOIs' flat voxel indices, from
+    ``cache`` when the mask files, the grid and the options are unchanged (one entry)."""
+    key = (str(path), _stamp(path), reference.grid, tuple(exclude), margin_mm)
+    found = cache.get(key)
+    if found is None:
+        masks = region_masks(path, reference, exclude=exclude)
+        vois = activity_regions(masks, margin_mm=margin_mm)
+        found = _Regions(tuple(masks), tuple(np.flatnonzero(vois[m.name]) for m in masks))
+        cache.clear()
+        cache[key] = found
+    return found
+
+
+def measure_point(
+    task: PointTask, cache: dict[tuple[object, ...], _Regions] | None = None
+) -> PointReading:
+    """Read one SPECT series, quantify it and sum its activity in each region VOI.
+
+    The sums are those of :func:`region_activities`. Without ``cache`` the masks are kept
+    in this process (a worker process reads them once per patient).
+    """
+    read = _time_point(load_volume(task.series), task.nuclide, task.calibration_cps_per_mbq)
+    volume = read.volume
+    sz, sy, sx = volume.spacing_mm[::-1]
+    names: tuple[str, ...] = ()
+    activity: tuple[float, ...] = ()
+    error: TheratrialError | None = None
+    try:
+        regions = cached_regions(task.masks, volume, exclude=task.exclude,
+                                 margin_mm=task.margin_mm,
+                                 cache=_CACHE if cache is None else cache)  # fmt: skip
+    except TheratrialError as err:
+        error = err
+    else:
+        names = tuple(m.name for m in regions.masks)
+        values = volume.array.ravel()
+        activity = tuple(
+            float(values[idx].sum() * volume.voxel_volume_ml / 1e6) for idx in regions.flat
+        )
+    return PointReading(
+        read.injection, read.acquisition, read.hours, read.activity_mbq, read.notes,
+        volume.grid, volume.source_files[0] if volume.source_files else None,
+        (sz, sy, sx), names, activity, error,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class MassTask:
+    """The region masses on a SPECT grid: masks (as the time points read them) and CT."""
+
+    grid: Grid
+    masks: Path
+    exclude: tuple[str, ...]
+    margin_mm: float
+    ct: SeriesRef | Path | None
+
+
+def measure_masses(
+    task: MassTask, cache: dict[tuple[object, ...], _Regions] | None = None
+) -> tuple[dict[str, RegionMass], dict[str, float]]:
+    """Mass (CT densities, or 1.04 g/mL without CT) and volume (mL) of each region."""
+    reference = Volume(np.zeros(task.grid.shape), task.grid)
+    regions = cached_regions(task.masks, reference, exclude=task.exclude,
+                             margin_mm=task.margin_mm,
+                             cache=_CACHE if cache is None else cache)  # fmt: skip
+    density = None
+    if task.ct is not None:
+        density = ct_density_map(load_volume(task.ct), reference)
+    masses = region_masses(regions.masks, density_map=density)
+    return masses, {m.name: m.volume_ml for m in regions.masks}

@@ -15,11 +15,16 @@ Optionally (``voxel=True``) a voxel Ã map per cycle gives the mean dose of each
 local energy deposition and by dose-voxel-kernel convolution with density correction
 (:mod:`theratrial.dosimetry._pipeline_voxel`).
 
-Parallel work. The SPECT series are read, and the regions fitted, in ``workers`` processes
-(default: every CPU this process may run on). A region's curves over the cycles form one
-chain (each cycle subtracts what is left of the region's earlier cycles), and chains of
-different regions are independent, so each chain is one task; the tasks run the same code
-as ``workers=1`` (everything in this process, in order), and the results are identical.
+Parallel work. After one scan of the folder, each SPECT time point is one task for
+``workers`` processes (default: every CPU this process may run on): the task gets the
+series' file list, reads and quantifies it, loads the masks on its grid (once per process,
+kept while the mask files are unchanged) and returns only the header facts and the activity
+(MBq) of each region; the region masses (masks and CT) are one more task. A region's curves
+over the cycles form one chain (each cycle subtracts what is left of the region's earlier
+cycles), and chains of different regions are independent, so each chain is one task. With
+``voxel=True`` the series are read in this process (the voxel doses need the images). The
+tasks run the same code as ``workers=1`` (everything in this process, in order), and the
+results are identical.
 
 Examples
 --------
@@ -34,16 +39,26 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from theratrial.dosimetry._pipeline_voxel import VoxelRegionDose, voxel_cycle_doses
 from theratrial.dosimetry._pvc import (
+    CycleFacts,
+    MassTask,
+    PointReading,
+    PointTask,
     RegionCycle,
     activity_checks,
     find_ct,
     fit_chain,
+    measure_masses,
+    measure_point,
     pvc_recoveries,
     region_activities,
     region_chains,
@@ -59,6 +74,7 @@ from theratrial.dosimetry.recovery import (
 from theratrial.dosimetry.spect_series import (
     RegionMass,
     SpectTimePoint,
+    _in_cycles,
     _read_time_points,
     activity_regions,
     ct_density_map,
@@ -67,8 +83,8 @@ from theratrial.dosimetry.spect_series import (
 from theratrial.dosimetry.svalues import Phantom
 from theratrial.dosimetry.tac import TimeActivityCurve
 from theratrial.dosimetry.voxel_kernel import voxel_kernel
-from theratrial.errors import ParameterError, SeriesGeometryError
-from theratrial.imaging import load_volume, scan_folder
+from theratrial.errors import InputError, ParameterError, SeriesGeometryError
+from theratrial.imaging import Mask, SeriesRef, load_volume, scan_folder
 from theratrial.nuclides import nuclide as _nuclide
 
 __all__ = [
@@ -281,9 +297,140 @@ def patient_dosimetry(
         pvc, resolution_mm=resolution_mm, recovery=recovery, margin_mm=activity_margin_mm
     )
     images = scan_folder(base).images()
+    nm = [s for s in images if s.modality == "NM"]
+    mask_path = Path(masks) if masks is not None else base / "masks"
+    if masks is None and not mask_path.is_dir():
+        mask_path = base
+    _no_spect(nm, base)
+    task = PointTask(
+        nm[0], name, calibration_cps_per_mbq, mask_path, tuple(exclude), activity_margin_mm
+    )
+    warnings: list[str] = []
+    with _process_pool(count) as pool:
+        if voxel:
+            voxel_part = _in_this_process(nm, images, base, task, ct, warnings, progress)
+            facts, names, measured, masses, volumes_ml, own, region_list, density = voxel_part
+        else:
+            facts, names, measured, masses, volumes_ml = _by_time_point(
+                nm, images, base, task, ct, warnings, progress, pool
+            )
+        recoveries, pv_warnings = pvc_recoveries(
+            volumes_ml, nuclide=name, curve=curve, resolution_mm=resolution_mm
+        )
+        warnings.extend(pv_warnings)
+        if curve is not None and voxel:
+            warnings.append("voxel doses are not partial-volume corrected")
+        checks = activity_checks(facts, names, measured, nuclide=name)
+        jobs = region_chains(
+            facts, names, measured, nuclide=name, recoveries=recoveries, masses=masses,
+            method=method, phantom=phantom, radiobiology=radiobiology or {},
+            default_radiobiology=default_radiobiology, s_values=s_values,
+        )  # fmt: skip
+        chains = list(map(fit_chain, jobs) if pool is None else pool.map(fit_chain, jobs))
+    voxel_doses: list[tuple[VoxelRegionDose, ...]] = [() for _ in facts]
+    if voxel:
+        kernel = None
+        if name == "Lu-177":
+            kernel = voxel_kernel(name, voxel_size_mm=own[0][0].voxel_size_mm)
+        else:
+            warnings.append(f"no voxel kernel for {name}: voxel dose by local deposition only")
+        voxel_doses = voxel_cycle_doses(own, region_list, nuclide=name, kernel=kernel,
+                                        density=density, workers=count)  # fmt: skip
+    cycles = [
+        _cycle(c, [chain[k] for chain in chains], checks[k], voxel_doses[k])
+        for k, c in enumerate(facts)
+    ]
+    return PatientDosimetry(
+        base, name, tuple(masses.values()), tuple(cycles), tuple(warnings),
+        tuple(recoveries.values()),
+    )  # fmt: skip
+
+
+_Measured = tuple[
+    list[CycleFacts], list[str], list[list[NDArray[np.float64]]], dict[str, RegionMass],
+    dict[str, float],
+]  # fmt: skip
+
+
+def _no_spect(nm: Sequence[SeriesRef], base: Path) -> None:
+    if not nm:
+        raise InputError(
+            "no SPECT (NM) series found", file=base,
+            hint="put the quantitative SPECT series of each time point under the folder",
+        )  # fmt: skip
+
+
+def _by_time_point(
+    nm: Sequence[SeriesRef], images: Sequence[SeriesRef], base: Path, task: PointTask,
+    ct: str | Path | None, warnings: list[str], progress: Callable[[int, int], None] | None,
+    pool: Executor | None,
+) -> _Measured:  # fmt: skip
+    """Each time point read and measured where it runs (worker or here): only its header
+    facts and region activities come back, never its voxels."""
+    cache: dict[tuple[object, ...], Any] = {}
+    tasks = [replace(task, series=ref if pool is None else replace(ref, datasets=()))
+             for ref in nm]  # fmt: skip
+    found = (
+        (measure_point(t, cache) for t in tasks)
+        if pool is None else pool.map(measure_point, tasks)
+    )  # fmt: skip
+    readings: list[PointReading] = []
+    for reading in found:
+        readings.append(reading)
+        if progress is not None:
+            progress(len(readings), len(tasks))
+    numbered = _in_cycles(readings, base)
+    first = numbered[0][1]
+    for cycle, r in numbered[1:]:
+        if not r.grid.matches(first.grid):
+            raise SeriesGeometryError(
+                f"SPECT of cycle {cycle} at {r.hours:g} h is on another grid",
+                file=r.source or base,
+                hint="register the time points onto one grid before dosimetry",
+            )  # fmt: skip
+    if first.mask_error is not None:
+        raise first.mask_error
+    ct_source = Path(ct) if ct is not None else find_ct(images, first.injection)
+    if ct_source is None:
+        warnings.append("no CT found: masses use 1.04 g/mL and voxel dose no density correction")
+    mass_task = MassTask(first.grid, task.masks, task.exclude, task.margin_mm,
+                         None if ct_source is None else _bare(ct_source))  # fmt: skip
+    if pool is None:
+        masses, volumes_ml = measure_masses(mass_task, cache)
+    else:
+        masses, volumes_ml = pool.submit(measure_masses, mass_task).result()
+    own = [[r for c, r in numbered if c == n] for n in sorted({c for c, _ in numbered})]
+    facts = [
+        CycleFacts(
+            k + 1,
+            c[0].injection,
+            c[0].administered_mbq,
+            tuple(float(r.hours) for r in c),
+            c[0].source,
+        )
+        for k, c in enumerate(own)
+    ]
+    names = list(first.regions)
+    measured = [[np.array([r.activity_mbq[i] for r in c]) for i in range(len(names))]
+                for c in own]  # fmt: skip
+    return facts, names, measured, masses, volumes_ml
+
+
+def _bare(source: SeriesRef | Path) -> SeriesRef | Path:
+    return replace(source, datasets=()) if isinstance(source, SeriesRef) else source
+
+
+def _in_this_process(
+    nm: Sequence[SeriesRef], images: Sequence[SeriesRef], base: Path, task: PointTask,
+    ct: str | Path | None, warnings: list[str], progress: Callable[[int, int], None] | None,
+) -> tuple[
+    list[CycleFacts], list[str], list[list[NDArray[np.float64]]], dict[str, RegionMass],
+    dict[str, float], list[list[SpectTimePoint]], list[Mask], NDArray[np.float64] | None,
+]:  # fmt: skip
+    """Every time point read here, voxels kept (for the voxel doses)."""
     points = _read_time_points(
-        [s for s in images if s.modality == "NM"], base, nuclide=name,
-        calibration_cps_per_mbq=calibration_cps_per_mbq, progress=progress,
+        nm, base, nuclide=task.nuclide, calibration_cps_per_mbq=task.calibration_cps_per_mbq,
+        progress=progress,
     )  # fmt: skip
     reference = points[0].volume
     for p in points[1:]:
@@ -293,11 +440,7 @@ def patient_dosimetry(
                 file=p.volume.source_files[0] if p.volume.source_files else base,
                 hint="register the time points onto one grid before dosimetry",
             )  # fmt: skip
-    warnings: list[str] = []
-    mask_path = Path(masks) if masks is not None else base / "masks"
-    if masks is None and not mask_path.is_dir():
-        mask_path = base
-    region_list = region_masks(mask_path, reference, exclude=exclude)
+    region_list = region_masks(task.masks, reference, exclude=task.exclude)
     ct_source = Path(ct) if ct is not None else find_ct(images, points[0].injection_datetime)
     density = None
     if ct_source is not None:
@@ -305,49 +448,30 @@ def patient_dosimetry(
     else:
         warnings.append("no CT found: masses use 1.04 g/mL and voxel dose no density correction")
     masses = region_masses(region_list, density_map=density)
-    recoveries, pv_warnings = pvc_recoveries(
-        region_list, nuclide=name, curve=curve, resolution_mm=resolution_mm
-    )
-    warnings.extend(pv_warnings)
-    if curve is not None and voxel:
-        warnings.append("voxel doses are not partial-volume corrected")
     own = [[p for p in points if p.cycle == n] for n in sorted({p.cycle for p in points})]
-    vois = activity_regions(region_list, margin_mm=activity_margin_mm)
+    vois = activity_regions(region_list, margin_mm=task.margin_mm)
     measured = region_activities(own, region_list, vois)
-    checks = activity_checks(own, region_list, measured, nuclide=name)
-    jobs = region_chains(
-        own, region_list, measured, nuclide=name, recoveries=recoveries, masses=masses,
-        method=method, phantom=phantom, radiobiology=radiobiology or {},
-        default_radiobiology=default_radiobiology, s_values=s_values,
-    )  # fmt: skip
-    with _process_pool(min(count, len(jobs))) as pool:
-        chains = list(map(fit_chain, jobs) if pool is None else pool.map(fit_chain, jobs))
-    voxel_doses: list[tuple[VoxelRegionDose, ...]] = [() for _ in own]
-    if voxel:
-        kernel = None
-        if name == "Lu-177":
-            kernel = voxel_kernel(name, voxel_size_mm=points[0].voxel_size_mm)
-        else:
-            warnings.append(f"no voxel kernel for {name}: voxel dose by local deposition only")
-        voxel_doses = voxel_cycle_doses(own, region_list, nuclide=name, kernel=kernel,
-                                        density=density, workers=count)  # fmt: skip
-    cycles = [
-        _cycle(c, [chain[k] for chain in chains], checks[k], voxel_doses[k])
-        for k, c in enumerate(own)
+    facts = [
+        CycleFacts(
+            c[0].cycle,
+            c[0].injection_datetime,
+            c[0].administered_activity_mbq,
+            tuple(float(p.hours_post_injection) for p in c),
+            next(iter(c[0].volume.source_files), None),
+        )
+        for c in own
     ]
-    return PatientDosimetry(
-        base, name, tuple(masses.values()), tuple(cycles), tuple(warnings),
-        tuple(recoveries.values()),
-    )  # fmt: skip
+    return (facts, [m.name for m in region_list], measured, masses,
+            {m.name: m.volume_ml for m in region_list}, own, region_list, density)  # fmt: skip
 
 
 def _cycle(
-    own: Sequence[SpectTimePoint],
+    facts: CycleFacts,
     regions: Sequence[RegionCycle],
     checks: Sequence[list[str]],
     voxel: tuple[VoxelRegionDose, ...],
 ) -> CycleDosimetry:
-    administered = own[0].administered_activity_mbq
+    administered = facts.administered_mbq
     warnings: list[str] = []
     if administered is None:
         warnings.append("no administered activity in the headers: dose per GBq not given")
@@ -365,7 +489,7 @@ def _cycle(
                 f"{region}: {100 * fraction:.0f} % of the first image is earlier cycles'"
             )
     return CycleDosimetry(
-        own[0].cycle, own[0].injection_datetime, administered,
-        tuple(float(p.hours_post_injection) for p in own), tuple(r.tac for r in regions),
-        tuple(r.dose for r in regions), voxel, tuple(residues), tuple(warnings),
+        facts.cycle, facts.injection, administered, facts.times_h,
+        tuple(r.tac for r in regions), tuple(r.dose for r in regions), voxel, tuple(residues),
+        tuple(warnings),
     )  # fmt: skip

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import SimpleITK as _SimpleITK
@@ -194,20 +194,42 @@ def _read_time_points(
         rows.append(_time_point(load_volume(ref), name, calibration_cps_per_mbq))
         if progress is not None:
             progress(i + 1, len(series))
+    return tuple(
+        SpectTimePoint(
+            cycle, r.hours, r.injection, r.acquisition, r.activity_mbq, r.volume, r.notes
+        )
+        for cycle, r in _in_cycles(rows, root)
+    )
+
+
+class _Timed(Protocol):
+    @property
+    def injection(self) -> datetime: ...
+    @property
+    def hours(self) -> float: ...
+
+
+_T = TypeVar("_T", bound=_Timed)
+
+
+def _in_cycles(rows: Sequence[_T], root: str | Path) -> list[tuple[int, _T]]:
+    """``(cycle, row)`` in cycle and time order; cycles are administrations in date order.
+
+    Raises
+    ------
+    InputError
+        Two series at the same time of one cycle.
+    """
     injections = sorted({r.injection for r in rows})
-    points = []
-    for r in rows:
-        cycle = injections.index(r.injection) + 1
-        points.append(SpectTimePoint(cycle, r.hours, r.injection, r.acquisition,
-                                     r.activity_mbq, r.volume, r.notes))  # fmt: skip
-    points.sort(key=lambda p: (p.cycle, p.hours_post_injection))
-    for a, b in itertools.pairwise(points):
-        if a.cycle == b.cycle and math.isclose(a.hours_post_injection, b.hours_post_injection):
+    numbered = [(injections.index(r.injection) + 1, r) for r in rows]
+    numbered.sort(key=lambda c: (c[0], c[1].hours))
+    for (ca, a), (cb, b) in itertools.pairwise(numbered):
+        if ca == cb and math.isclose(a.hours, b.hours):
             raise InputError(
-                f"two SPECT series at {a.hours_post_injection:g} h of cycle {a.cycle}",
+                f"two SPECT series at {a.hours:g} h of cycle {ca}",
                 file=root, hint="keep one series per time point",
             )  # fmt: skip
-    return tuple(points)
+    return numbered
 
 
 def spect_time_points(

@@ -23,6 +23,7 @@ from typing import Any
 from theratrial.errors import InputError, ParameterError, TheratrialError
 from theratrial.jobs._base import jsonable
 from theratrial.jobs._batch_manifest import BatchItem
+from theratrial.jobs._image_kinds import cycle_documents
 
 __all__ = ["TaskOutcome", "peak_rss_mb", "run_item"]
 
@@ -159,22 +160,7 @@ def _dosimetry_task(item: BatchItem) -> tuple[dict[str, Any], Any]:
         voxel=_flag(opts.get("voxel"), False, "voxel"),
         workers=1,
     )
-    cycles = []
-    for cycle in result.cycles:
-        regions = []
-        for dose, tac in zip(cycle.regions, cycle.tacs, strict=True):
-            record = dict(dose.as_record())
-            record["activity_mbq"] = list(tac.activity_mbq)
-            regions.append(record)
-        cycles.append(
-            {
-                "cycle": cycle.cycle,
-                "injection_datetime": cycle.injection_datetime,
-                "administered_activity_mbq": cycle.administered_activity_mbq,
-                "times_h": list(cycle.times_h),
-                "regions": regions,
-            }
-        )
+    cycles = cycle_documents(result)
     stored = jsonable({"nuclide": result.nuclide, "cycles": cycles})
     cumulative = {str(r.region): r.dose_gy for r in result.cumulative()}
     summary = {

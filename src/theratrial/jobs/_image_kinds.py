@@ -30,7 +30,7 @@ from theratrial.ids import check_pseudonym
 from theratrial.jobs._base import JobKind, Outcome, Params, ProgressReport, jsonable
 from theratrial.jobs._base import defaults as _defaults
 
-__all__ = ["DOSIMETRY", "QUANTIFY"]
+__all__ = ["DOSIMETRY", "QUANTIFY", "cycle_documents"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +237,21 @@ def _run_dosimetry(spec: DosimetrySpec, *, report: ProgressReport, job_id: str) 
         progress=report.callback("reading SPECT series", 0.0, 0.95),
         workers=1,
     )
+    cycles = cycle_documents(result)
+    summary = {
+        "patient_dir": result.root,
+        "nuclide": result.nuclide,
+        "masses": list(result.masses),
+        "cycles": cycles,
+        "cumulative": list(result.cumulative()),
+        "partial_volume": list(result.recovery),
+        "warnings": list(result.warnings),
+    }
+    return Outcome(result=jsonable(summary))
+
+
+def cycle_documents(result: Any) -> list[dict[str, Any]]:
+    """Each cycle of a patient's dosimetry as a JSON-able document (regions with their TAC)."""
     cycles = []
     for cycle in result.cycles:
         regions = []
@@ -256,16 +271,7 @@ def _run_dosimetry(spec: DosimetrySpec, *, report: ProgressReport, job_id: str) 
                 "warnings": list(cycle.warnings),
             }
         )
-    summary = {
-        "patient_dir": result.root,
-        "nuclide": result.nuclide,
-        "masses": list(result.masses),
-        "cycles": cycles,
-        "cumulative": list(result.cumulative()),
-        "partial_volume": list(result.recovery),
-        "warnings": list(result.warnings),
-    }
-    return Outcome(result=jsonable(summary))
+    return cycles
 
 
 QUANTIFY = JobKind("quantify", _parse_quantify, _run_quantify)

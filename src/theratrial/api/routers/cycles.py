@@ -172,6 +172,15 @@ def sign_prescription(
     return {"signature": sig, "content": plan}
 
 
+def _stored_cycle(session: Any, patient_id: str, trial_id: str, cycle: int) -> tuple[Any, Any]:
+    """The trial's protocol and the stored cycle ``cycle`` of the patient (404 when absent)."""
+    protocol = protocol_for(session, trial_id)
+    for row in cycles_of(session, patient_id=patient_id, trial_id=protocol.id):
+        if row.cycle_number == cycle:
+            return protocol, row
+    raise ProblemError(404, f"no cycle {cycle} stored", field="cycle")
+
+
 @router.post("/cycles/{cycle}/dosimetry/sign", status_code=201)
 def sign_dosimetry(
     patient_id: str,
@@ -183,15 +192,8 @@ def sign_dosimetry(
     """The physicist approves a cycle's stored dosimetry; a later change voids it."""
     with tx(ctx.request) as session:
         patient_in_scope(session, ctx.principal, patient_id)
-        protocol = protocol_for(session, trial_id)
-        found = [
-            c
-            for c in cycles_of(session, patient_id=patient_id, trial_id=protocol.id)
-            if c.cycle_number == cycle
-        ]
-        if not found:
-            raise ProblemError(404, f"no cycle {cycle} stored", field="cycle")
-        content = _cycle_view(found[0])
+        protocol, row = _stored_cycle(session, patient_id, trial_id, cycle)
+        content = _cycle_view(row)
         sig = sign_content(
             session,
             ctx,
@@ -213,19 +215,12 @@ def dosimetry_signatures(
     """Signatures of a cycle's dosimetry, each marked void when the data changed since."""
     with tx(ctx.request) as session:
         patient_in_scope(session, ctx.principal, patient_id)
-        protocol = protocol_for(session, trial_id)
-        found = [
-            c
-            for c in cycles_of(session, patient_id=patient_id, trial_id=protocol.id)
-            if c.cycle_number == cycle
-        ]
-        if not found:
-            raise ProblemError(404, f"no cycle {cycle} stored", field="cycle")
+        protocol, row = _stored_cycle(session, patient_id, trial_id, cycle)
         sigs = signatures.signatures_for(
             session,
             "cycle_dosimetry",
             f"{protocol.id}/{patient_id}/{cycle}",
-            current=_cycle_view(found[0]),
+            current=_cycle_view(row),
         )
         return {"items": [jsonable(s) for s in sigs]}
 
