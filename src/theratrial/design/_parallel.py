@@ -109,20 +109,18 @@ def combine(
     y_sum = np.sum([np.asarray(t.y_sum, dtype=np.int64) for t in parts], axis=0)
     stopped = sum(t.stopped for t in parts)
     n = sum(t.n_trials for t in parts)
-    return OperatingCharacteristics(
-        design=design.name,
-        target=getattr(design, "target", None),
-        truth=tuple(float(v) for v in p),
-        levels=lv,
+    return OperatingCharacteristics.from_totals(
+        design,
+        p,
+        lv,
         cohort_size=cohort_size,
         max_n=max_n,
         start_index=start_level,
         n_trials=n,
         seed=check_seed(seed),
-        selection_pct=tuple(float(v) for v in 100.0 * counts / n),
-        n_treated_mean=tuple(float(v) for v in n_sum / n),
-        dlt_mean_per_level=tuple(float(v) for v in y_sum / n),
-        n_mean=float(n_sum.sum() / n),
-        dlt_mean=float(y_sum.sum() / n),
-        stop_pct=float(100.0 * stopped / n),
+        selected=counts,
+        treated=n_sum,
+        dlts=y_sum,
+        stopped=stopped,
+        per=n,
     )

@@ -145,20 +145,18 @@ def enumerate_threeplusthree(
                 treat(d + 1, n2, y2, branch, down)
 
     treat(start_level, [0] * n_levels, [0] * n_levels, 1.0, down=False)
-    return OperatingCharacteristics(
-        design="3+3",
-        target=None,
-        truth=tuple(float(v) for v in p),
-        levels=lv,
+    return OperatingCharacteristics.from_totals(
+        "3+3",
+        p,
+        lv,
         cohort_size=3,
         max_n=6 * n_levels,
         start_index=start_level,
         n_trials=0,
         seed=None,
-        selection_pct=tuple(float(v) for v in 100.0 * select),
-        n_treated_mean=tuple(float(v) for v in n_mean),
-        dlt_mean_per_level=tuple(float(v) for v in y_mean),
-        n_mean=float(n_mean.sum()),
-        dlt_mean=float(y_mean.sum()),
-        stop_pct=float(100.0 * stop),
+        selected=select,
+        treated=n_mean,
+        dlts=y_mean,
+        stopped=stop,
+        per=1.0,
     )

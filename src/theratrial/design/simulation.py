@@ -25,8 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from theratrial.design._checks import MAX_SAMPLE_SIZE, binomial_pmf, check_count
 from theratrial.design._simulation_core import (
@@ -129,6 +131,47 @@ class OperatingCharacteristics:
     stop_pct: float
     exact: bool = False
 
+    @classmethod
+    def from_totals(
+        cls,
+        design: DoseFindingDesign | str,
+        truth: NDArray[np.float64],
+        levels: tuple[float, ...],
+        *,
+        cohort_size: int,
+        max_n: int,
+        start_index: int,
+        n_trials: int,
+        seed: int | None,
+        selected: NDArray[Any],
+        treated: NDArray[Any],
+        dlts: NDArray[Any],
+        stopped: float,
+        per: float,
+    ) -> OperatingCharacteristics:
+        """From totals over trials (``per`` = number of trials) or probabilities (``per`` = 1).
+
+        ``selected``, ``treated`` and ``dlts`` are per level: MTD selections, patients treated
+        and DLTs; ``stopped`` counts trials without an MTD.
+        """
+        return cls(
+            design=design if isinstance(design, str) else design.name,
+            target=None if isinstance(design, str) else getattr(design, "target", None),
+            truth=tuple(float(v) for v in truth),
+            levels=levels,
+            cohort_size=cohort_size,
+            max_n=max_n,
+            start_index=start_index,
+            n_trials=n_trials,
+            seed=seed,
+            selection_pct=tuple(float(v) for v in 100.0 * selected / per),
+            n_treated_mean=tuple(float(v) for v in treated / per),
+            dlt_mean_per_level=tuple(float(v) for v in dlts / per),
+            n_mean=float(treated.sum() / per),
+            dlt_mean=float(dlts.sum() / per),
+            stop_pct=float(100.0 * stopped / per),
+        )
+
 
 def simulate(
     design: DoseFindingDesign,
@@ -227,22 +270,20 @@ def simulate(
         n_sum += raw.n.sum(axis=0)
         y_sum += raw.dlt.sum(axis=0)
         stopped += int(np.count_nonzero(raw.mtd < 0))
-    return OperatingCharacteristics(
-        design=design.name,
-        target=getattr(design, "target", None),
-        truth=tuple(float(v) for v in p),
-        levels=lv,
+    return OperatingCharacteristics.from_totals(
+        design,
+        p,
+        lv,
         cohort_size=cohort_size,
         max_n=max_n,
         start_index=start_level,
         n_trials=n_trials,
         seed=seed,
-        selection_pct=tuple(float(v) for v in 100.0 * counts / n_trials),
-        n_treated_mean=tuple(float(v) for v in n_sum / n_trials),
-        dlt_mean_per_level=tuple(float(v) for v in y_sum / n_trials),
-        n_mean=float(n_sum.sum() / n_trials),
-        dlt_mean=float(y_sum.sum() / n_trials),
-        stop_pct=float(100.0 * stopped / n_trials),
+        selected=counts,
+        treated=n_sum,
+        dlts=y_sum,
+        stopped=stopped,
+        per=n_trials,
     )
 
 
@@ -325,20 +366,18 @@ def exact_operating_characteristics(
                 key: State = (new.n, new.dlt, d, (size, k))
                 nxt[key] = nxt.get(key, 0.0) + prob * float(pk)
         frontier = nxt
-    return OperatingCharacteristics(
-        design=design.name,
-        target=getattr(design, "target", None),
-        truth=tuple(float(v) for v in p),
-        levels=lv,
+    return OperatingCharacteristics.from_totals(
+        design,
+        p,
+        lv,
         cohort_size=cohort_size,
         max_n=max_n,
         start_index=start_level,
         n_trials=0,
         seed=None,
-        selection_pct=tuple(float(v) for v in 100.0 * select),
-        n_treated_mean=tuple(float(v) for v in n_mean),
-        dlt_mean_per_level=tuple(float(v) for v in y_mean),
-        n_mean=float(n_mean.sum()),
-        dlt_mean=float(y_mean.sum()),
-        stop_pct=float(100.0 * stop),
+        selected=select,
+        treated=n_mean,
+        dlts=y_mean,
+        stopped=stop,
+        per=1.0,
     )
