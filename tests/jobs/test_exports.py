@@ -29,5 +29,11 @@ def test_export_lists(module: object, names: list[str]) -> None:
 
 
 def test_the_kinds_are_the_contract() -> None:
-    assert jobs.JOB_KINDS == ("design_simulation", "virtual_cohort", "quantify", "dosimetry")
+    assert jobs.JOB_KINDS == (
+        "design_simulation",
+        "virtual_cohort",
+        "quantify",
+        "dosimetry",
+        "pacs_import",
+    )
     assert set(kinds.KINDS) == set(jobs.JOB_KINDS)

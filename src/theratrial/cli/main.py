@@ -98,6 +98,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "pacs",
         "Write the study's results as DICOM: SEG of the masks, TID 1500 SR, RT Dose.",
     ),
+    "receive": (
+        "pacs",
+        "Receive DICOM (C-STORE SCP), filing each study into its own folder atomically.",
+    ),
     "serve": (
         "serve",
         "Start the trial service (REST API under /api/v1) on the store given by --db.",

@@ -1,4 +1,4 @@
-"""``theratrial pacs find|pull|push`` (DICOMweb), ``theratrial deid`` and ``theratrial export``.
+"""``theratrial pacs find|pull|push`` (DICOMweb or DIMSE), ``receive``, ``deid`` and ``export``.
 
 Thin adapters over :mod:`theratrial.pacs`: every error becomes one line and exit code 2.
 """
@@ -23,6 +23,35 @@ from theratrial.errors import ParameterError
 __all__ = ["register"]
 
 URL_OPTION = typer.Option(..., "--url", help="DICOMweb root URL, e.g. http://pacs/dicom-web.")
+SOURCE_URL_OPTION = typer.Option(
+    None, "--url", help="DICOMweb root URL, e.g. http://pacs/dicom-web (or give --dimse)."
+)
+DIMSE_OPTION = typer.Option(
+    None, "--dimse", help="HOST:PORT of a PACS spoken to over DIMSE (C-FIND, C-GET)."
+)
+CALLED_AE_OPTION = typer.Option(None, "--called-ae", help="The PACS's AE title (with --dimse).")
+CALLING_AE_OPTION = typer.Option("THERATRIAL", "--calling-ae", help="Our AE title (with --dimse).")
+
+
+def _source(url: str | None, dimse: str | None, called_ae: str | None, calling_ae: str):  # type: ignore[no-untyped-def]
+    """The DIMSE peer, or None for DICOMweb; exactly one of --url and --dimse."""
+    from theratrial.pacs.dimse import parse_peer
+
+    if (url is None) == (dimse is None):
+        raise ParameterError(
+            "give exactly one of --url and --dimse",
+            field="--url",
+            hint="--url for DICOMweb, --dimse HOST:PORT --called-ae AE for DIMSE",
+        )
+    if dimse is None:
+        return None
+    if called_ae is None:
+        raise ParameterError(
+            "--dimse needs the PACS's AE title",
+            field="--called-ae",
+            hint="e.g. --called-ae ORTHANC",
+        )
+    return parse_peer(dimse, called_ae=called_ae, calling_ae=calling_ae)
 
 
 def _read_dicom(path: Path):  # type: ignore[no-untyped-def]
@@ -41,25 +70,34 @@ def register(app: typer.Typer) -> None:
 
     @pacs.command("find")
     def find(
-        url: str = URL_OPTION,
+        url: str | None = SOURCE_URL_OPTION,
+        dimse: str | None = DIMSE_OPTION,
+        called_ae: str | None = CALLED_AE_OPTION,
+        calling_ae: str = CALLING_AE_OPTION,
         patient: str | None = typer.Option(None, "--patient", help="Patient ID."),
         modality: str | None = typer.Option(None, "--modality", help="PT, NM, CT or MR."),
         since: str | None = typer.Option(None, "--since", help="Studies on or after YYYY-MM-DD."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
-        """List the studies on a PACS (QIDO-RS)."""
+        """List the studies on a PACS (QIDO-RS, or C-FIND with --dimse)."""
         from theratrial.pacs.dicomweb import find_studies
+        from theratrial.pacs.dimse import find_studies_dimse
 
         with handle_errors():
+            peer = _source(url, dimse, called_ae, calling_ae)
             if modality is not None and modality.upper() not in ("PT", "NM", "CT", "MR"):
                 raise ParameterError(
                     f"unknown modality {modality!r}", field="--modality", hint="PT, NM, CT or MR"
                 )
-            studies = find_studies(
-                url,
-                patient_id=patient,
-                modality=modality.upper() if modality else None,
-                since=since,
+            options = {
+                "patient_id": patient,
+                "modality": modality.upper() if modality else None,
+                "since": since,
+            }
+            studies = (
+                find_studies_dimse(peer, **options)
+                if peer is not None
+                else find_studies(str(url), **options)
             )
             if as_json:
                 print_json([dataclasses.asdict(s) for s in studies])
@@ -73,15 +111,24 @@ def register(app: typer.Typer) -> None:
     @pacs.command("pull")
     def pull(
         study_uid: str = typer.Argument(..., help="Study Instance UID."),
-        url: str = URL_OPTION,
+        url: str | None = SOURCE_URL_OPTION,
+        dimse: str | None = DIMSE_OPTION,
+        called_ae: str | None = CALLED_AE_OPTION,
+        calling_ae: str = CALLING_AE_OPTION,
         out: Path = typer.Option(..., "--out", help="New folder for the study."),
     ) -> None:
-        """Retrieve one study from a PACS (WADO-RS) into a new folder, all or nothing."""
+        """Retrieve one study from a PACS (WADO-RS, or C-GET with --dimse), all or nothing."""
         from theratrial.pacs.dicomweb import pull_study
+        from theratrial.pacs.dimse import pull_study_dimse
 
         with handle_errors():
+            peer = _source(url, dimse, called_ae, calling_ae)
             output_folder(out, option="--out")
-            count = pull_study(url, study_uid, out)
+            count = (
+                pull_study_dimse(peer, study_uid, out)
+                if peer is not None
+                else pull_study(str(url), study_uid, out)
+            )
             console.print(f"pulled {count} instances into {out}", highlight=False)
 
     @pacs.command("push")
@@ -100,6 +147,48 @@ def register(app: typer.Typer) -> None:
             console.print(f"stored {count} instances", highlight=False)
 
     app.add_typer(pacs, name="pacs")
+
+    @app.command("receive")
+    def receive(
+        port: int = typer.Option(11112, "--port", help="TCP port to listen on."),
+        ae_title: str = typer.Option("THERATRIAL", "--ae-title", help="Our AE title."),
+        out: Path = typer.Option(..., "--out", help="Folder that gets one folder per study."),
+    ) -> None:
+        """Receive DICOM (C-STORE SCP), filing each study into its own folder atomically."""
+        import logging
+        import signal
+        import time
+
+        from theratrial.pacs.receive import start_receiver
+
+        def stop(_signum: int, _frame: object) -> None:
+            raise KeyboardInterrupt
+
+        with handle_errors():
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+            logging.getLogger("pynetdicom").setLevel(logging.WARNING)
+            if not 0 < port < 65536:
+                raise ParameterError(f"not a TCP port: {port}", field="--port", hint="1-65535")
+            receiver, server = start_receiver(out, port=port, ae_title=ae_title)
+            console.print(
+                f"receiving as {ae_title} on port {port} into {out} (Ctrl-C stops)",
+                highlight=False,
+            )
+            signal.signal(signal.SIGTERM, stop)
+            try:
+                while True:
+                    time.sleep(0.5)
+            except KeyboardInterrupt:
+                pass
+            finally:
+                server.shutdown()
+            stats = receiver.stats
+            console.print(
+                f"stopped: filed {stats.instances_filed} instances, refused "
+                f"{stats.instances_refused}, dropped {stats.associations_aborted} unreleased "
+                "associations",
+                highlight=False,
+            )
 
     @app.command("export")
     def export(

@@ -7,6 +7,7 @@ kind                   does what this command does (parameters: its options, ``_
 ``virtual_cohort``     ``theratrial phantom-cohort OUT_DIR`` (``out_dir`` a new folder)
 ``quantify``           ``theratrial quantify STUDY --masks M --db URL`` (stored table)
 ``dosimetry``          ``theratrial dosimetry PATIENT_DIR`` (result: per-cycle doses)
+``pacs_import``        pull a study (WADO-RS), de-identify it under a pseudonym, quantify, store
 =====================  ==================================================================
 
 Paths in the parameters are resolved to absolute paths when the job is submitted.
@@ -21,13 +22,14 @@ from theratrial.errors import ParameterError
 from theratrial.jobs._base import JobKind, Outcome, jsonable
 from theratrial.jobs._design_kinds import DESIGN_SIMULATION, VIRTUAL_COHORT
 from theratrial.jobs._image_kinds import DOSIMETRY, QUANTIFY
+from theratrial.jobs._pacs_kinds import PACS_IMPORT
 
 __all__ = ["JOB_KINDS", "KINDS", "JobKind", "Outcome", "check_params"]
 
 KINDS: Mapping[str, JobKind] = {
-    k.name: k for k in (DESIGN_SIMULATION, VIRTUAL_COHORT, QUANTIFY, DOSIMETRY)
+    k.name: k for k in (DESIGN_SIMULATION, VIRTUAL_COHORT, QUANTIFY, DOSIMETRY, PACS_IMPORT)
 }
-JOB_KINDS = ("design_simulation", "virtual_cohort", "quantify", "dosimetry")
+JOB_KINDS = ("design_simulation", "virtual_cohort", "quantify", "dosimetry", "pacs_import")
 
 
 def check_params(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +95,23 @@ def _source_images(files: tuple[Path, ...]) -> list[Dataset]:
     return [pydicom.dcmread(f, stop_before_pixels=True) for f in files]
 
 
+@contextmanager
+def _pseudonym_names() -> Iterator[None]:
+    """Silence highdicom's person-name format warning for de-identified sources.
+
+    De-identification writes the trial pseudonym (e.g. ``NET-101``) as Patient's Name
+    (0010,0010), a single-component PN that highdicom flags as possibly unintended; it is
+    intended, and copied unchanged into the SEG and SR.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            message=r".*unlikely to represent the intended person name",
+            category=UserWarning,
+        )
+        yield
+
+
 def export_study(
     study_dir: str | Path,
     masks: str | Path,
@@ -122,7 +142,10 @@ def export_study(
     segments = [
         SegmentRegion(row.region, row.kind, by_name[row.region].array.astype(bool)) for row in rows
     ]
-    seg = build_segmentation(images, volume.grid, segments, series_uid=hd.UID(), sop_uid=hd.UID())
+    with _pseudonym_names():
+        seg = build_segmentation(
+            images, volume.grid, segments, series_uid=hd.UID(), sop_uid=hd.UID()
+        )
     measured = []
     for number, row in enumerate(rows, start=1):
         stats = row.statistics
@@ -138,15 +161,16 @@ def export_study(
                 mean_absorbed_dose_gy=mean_dose,
             )
         )
-    sr = build_measurement_report(
-        images,
-        seg,
-        measured,
-        modality=result.modality,
-        suv_type=result.suv_type,
-        series_uid=hd.UID(),
-        sop_uid=hd.UID(),
-    )
+    with _pseudonym_names():
+        sr = build_measurement_report(
+            images,
+            seg,
+            measured,
+            modality=result.modality,
+            suv_type=result.suv_type,
+            series_uid=hd.UID(),
+            sop_uid=hd.UID(),
+        )
     rt_dose = (
         build_rt_dose(dose, volume.grid, images[0], series_uid=hd.UID(), sop_uid=hd.UID())
         if dose is not None

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
 from theratrial.api.deps import Context, engine_of, require, tx
-from theratrial.api.permissions import Action
+from theratrial.api.permissions import Action, allowed
 from theratrial.api.problems import ProblemError
 from theratrial.api.routers._common import jsonable, record
 from theratrial.api.schemas import JobIn
@@ -49,6 +49,13 @@ async def submit(body: JobIn, ctx: Context = Depends(require(Action.RUN_JOBS))) 
             f"unknown job kind {body.kind!r}",
             field="kind",
             hint=f"use one of {', '.join(service.JOB_KINDS)}",
+        )
+    if body.kind == "pacs_import" and not allowed(ctx.principal.role, Action.READ_PSEUDONYM_MAP):
+        # importing de-identifies under a pseudonym: it writes the pseudonym map
+        raise ProblemError(
+            403,
+            "importing from the PACS writes the pseudonym map, which this role may not use",
+            field="kind",
         )
     scheduler = ctx.request.app.state.settings.scheduler
 
