@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from theratrial.cli.main import app
+from theratrial.dosimetry._fft_gpu import gpu_available
 
 runner = CliRunner()
 REQUIRED = {"region", "model", "parameters", "tia_mbq_h", "dose_gy", "dose_gy_per_gbq", "bed_gy",
@@ -338,3 +339,13 @@ def test_huge_tac_activity_exits_2_with_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
     assert "tac.csv:2" in result.stderr
     assert "activity_mbq" in result.stderr
+
+
+@pytest.mark.skipif(gpu_available(), reason="a GPU is present here")
+def test_patient_dosimetry_on_gpu_without_cupy_exits_2_naming_device(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["dosimetry", str(tmp_path), "--nuclide", "Lu-177", "--device", "gpu"]
+    )
+    assert result.exit_code == 2
+    assert "device" in result.output
+    assert "Traceback" not in result.output

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from theratrial.dosimetry import _pipeline_voxel
+from theratrial.dosimetry._fft_gpu import gpu_available
 from theratrial.dosimetry.pipeline import patient_dosimetry
 from theratrial.errors import DicomHeaderError, InputError, ParameterError
 
@@ -232,3 +234,40 @@ def test_progress_counts_every_series_read_in_workers_or_here(
     total = seen[-1][1]
     assert seen == [(i, total) for i in range(1, total + 1)]
     assert total >= 4
+
+
+def test_masses_started_early_in_a_worker_equal_those_of_one_process(
+    close_cycles_patient: Path,
+) -> None:
+    """With the CT given, the masses start in a worker before any time point is read."""
+    ct_dir = close_cycles_patient / "dicom" / "ct"
+    one = patient_dosimetry(close_cycles_patient, workers=1, ct=ct_dir)
+    many = patient_dosimetry(close_cycles_patient, workers=2, ct=ct_dir)
+    assert _same(one, many)
+    assert not any("no CT" in w for w in many.warnings)
+
+
+@pytest.mark.skipif(gpu_available(), reason="a GPU is present here")
+@pytest.mark.parametrize(("device", "problem"), [("gpu", "not available"), ("tpu", "unknown")])
+def test_unusable_device_is_refused_before_any_file_is_read(
+    tmp_path: Path, device: Any, problem: str
+) -> None:
+    with pytest.raises(ParameterError, match=problem) as err:
+        patient_dosimetry(tmp_path, voxel=True, device=device)  # empty folder: not reached
+    assert err.value.field == "device"
+
+
+def test_voxel_kernel_dose_runs_on_the_device_asked_for(
+    close_cycles_patient: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+    original = _pipeline_voxel.kernel_dose_gy
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs["device"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_pipeline_voxel, "kernel_dose_gy", recording)
+    result = patient_dosimetry(close_cycles_patient, voxel=True, workers=1, device="cpu")
+    assert seen == ["cpu"] * len(result.cycles)
+    assert all(v.kernel_gy > 0 for v in result.cycles[0].voxel)

@@ -113,3 +113,20 @@ def test_loading_a_folder_reads_each_file_once(
     assert volume.shape == (5, 4, 4)
     assert {counts[f.name] for f in files} == {1}
     assert counts["rs.dcm"] == 1
+
+
+def test_header_scan_keeps_no_pixels_and_reads_a_series_when_it_is_loaded(
+    tmp_path: Path, series_writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    series_writer(tmp_path / "pt", np.arange(48.0).reshape(3, 4, 4))
+    series_writer(tmp_path / "ct", np.zeros((5, 4, 4)), modality="CT")
+    full = scan_folder(tmp_path)
+    heads = scan_folder(tmp_path, pixels=False)
+    assert heads.series == full.series  # same series, same facts
+    assert all(ref.datasets == () for ref in heads.series)
+    pt = next(ref for ref in heads.series if ref.modality != "CT")
+    expected = load_volume(next(ref for ref in full.series if ref.modality != "CT")).array
+    counts = _count_opens(monkeypatch)
+    volume = load_volume(pt)
+    assert np.array_equal(volume.array, expected)
+    assert {counts[f.name] for f in pt.files} == {1}  # read here, once each

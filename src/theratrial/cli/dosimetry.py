@@ -330,7 +330,7 @@ def dosimetry(
 ) -> None:
     """Dosimetry of every cycle imaged in a patient folder (SPECT time points + masks)."""
     with handle_errors():
-        resolve_device(device, field="--device")  # gpu without CuPy/CUDA: exit 2, with the fix
+        where = resolve_device(device, field="--device")  # gpu without CuPy/CUDA: exit 2
         if phantom not in ("adult_male", "adult_female"):
             raise ParameterError(
                 f"unknown phantom {phantom!r}", field="phantom", hint="adult_male or adult_female"
@@ -355,6 +355,7 @@ def dosimetry(
                 resolution_mm=resolution_mm,
                 recovery=curve,
                 workers=workers,
+                device=where,
                 phantom="adult_female" if phantom == "adult_female" else "adult_male",
                 default_radiobiology=Radiobiology(alpha_beta_gy, repair_half_time_h),
                 progress=progress,

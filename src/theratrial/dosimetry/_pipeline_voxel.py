@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from theratrial.dosimetry._fft_gpu import Device
 from theratrial.dosimetry.voxel import kernel_dose_gy, local_deposition_dose_gy
 from theratrial.dosimetry.voxel_kernel import VoxelKernel
 from theratrial.errors import ParameterError
@@ -97,11 +98,14 @@ def voxel_cycle_doses(
     kernel: VoxelKernel | None,
     density: NDArray[np.float64] | None,
     workers: int,
+    device: Device = "auto",
 ) -> list[tuple[VoxelRegionDose, ...]]:
     """Mean voxel doses of each region, one tuple per cycle (cycles in order).
 
     The kernel convolution runs its FFTs on ``workers`` threads; without a kernel the
     kernel dose is the local-deposition dose. Without a density map 1.04 g/mL is used.
+    ``device`` (``"cpu"``, ``"gpu"`` or ``"auto"``) is where the convolution runs, as in
+    :func:`theratrial.dosimetry.voxel.kernel_dose_gy`.
     """
     history: list[tuple[datetime, SpectTimePoint, NDArray[np.float64]]] = []
     rho = density if density is not None else 1.04
@@ -121,7 +125,7 @@ def voxel_cycle_doses(
         led = local_deposition_dose_gy(tia, voxel_size_mm=own[0].voxel_size_mm, nuclide=nuclide,
                                        density_g_per_ml=rho)  # fmt: skip
         conv = (
-            kernel_dose_gy(tia, kernel, density_g_per_ml=rho, workers=workers)
+            kernel_dose_gy(tia, kernel, density_g_per_ml=rho, workers=workers, device=device)
             if kernel is not None else led
         )  # fmt: skip
         out.append(

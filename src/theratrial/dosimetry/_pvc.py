@@ -16,6 +16,8 @@ partial-volume recovery, and each region's chain of curve fits over the cycles.
   (:func:`theratrial.dosimetry.dose.region_dose`). Chains of different regions share
   nothing, so each is one task of the pipeline's process pool.
 
+Reading the time points and the region masses: :mod:`theratrial.dosimetry._pipeline_read`.
+
 Examples
 --------
 >>> import numpy as np
@@ -33,7 +35,6 @@ Examples
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,31 +54,21 @@ from theratrial.dosimetry.recovery import (
 from theratrial.dosimetry.spect_series import (
     RegionMass,
     SpectTimePoint,
-    _time_point,
-    activity_regions,
     check_region_activity,
-    ct_density_map,
-    region_masses,
 )
 from theratrial.dosimetry.svalues import Phantom
 from theratrial.dosimetry.tac import TimeActivityCurve, time_activity_curve
 from theratrial.dosimetry.tia import TiaResult
-from theratrial.errors import InputError, TheratrialError
-from theratrial.imaging import Grid, Mask, SeriesRef, Volume, load_masks, load_volume
+from theratrial.errors import InputError
+from theratrial.imaging import Mask, SeriesRef, Volume, load_masks
 
 __all__ = [
     "CycleFacts",
-    "MassTask",
-    "PointReading",
-    "PointTask",
     "RegionChain",
     "RegionCycle",
     "activity_checks",
-    "cached_regions",
     "find_ct",
     "fit_chain",
-    "measure_masses",
-    "measure_point",
     "pvc_recoveries",
     "region_activities",
     "region_chains",
@@ -305,133 +296,3 @@ def fit_chain(chain: RegionChain) -> tuple[RegionCycle, ...]:
         history.append((injection, dose.tia))
         out.append(RegionCycle(tac, dose, fraction, clipped))
     return tuple(out)
-
-
-@dataclass(frozen=True, slots=True)
-class PointTask:
-    """One SPECT time point to read and measure where it runs: paths and options only."""
-
-    series: SeriesRef
-    nuclide: str
-    calibration_cps_per_mbq: float | None
-    masks: Path
-    exclude: tuple[str, ...]
-    margin_mm: float
-
-
-@dataclass(frozen=True, slots=True)
-class PointReading:
-    """What the pipeline keeps of a time point: header facts and region activities (MBq).
-
-    ``mask_error`` holds a failure to load the masks, raised by the pipeline once every
-    series is read (the order of errors of reading everything in one process).
-    """
-
-    injection: datetime
-    acquisition: datetime
-    hours: float
-    administered_mbq: float | None
-    notes: tuple[str, ...]
-    grid: Grid
-    source: Path | None
-    voxel_size_mm: tuple[float, float, float]
-    regions: tuple[str, ...]
-    activity_mbq: tuple[float, ...]
-    mask_error: TheratrialError | None
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class _Regions:
-    masks: tuple[Mask, ...]
-    flat: tuple[NDArray[np.intp], ...]
-
-
-_CACHE: dict[tuple[object, ...], _Regions] = {}
-
-
-def _stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
-    """Name, modification time and size of every file under ``path`` (the cache key)."""
-    files = [path] if not path.is_dir() else [
-        Path(folder) / f for folder, _, names in os.walk(path) for f in names
-    ]  # fmt: skip
-    out = []
-    for f in sorted(files):
-        stat = f.stat()
-        out.append((str(f), stat.st_mtime_ns, stat.st_size))
-    return tuple(out)
-
-
-def cached_regions(
-    path: Path, reference: Volume, *, exclude: Sequence[str], margin_mm: float,
-    cache: dict[tuple[object, ...], _Regions],
-) -> _Regions:  # fmt: skip
-    """The masks on the reference grid and their activity VOIs' flat voxel indices, from
-    ``cache`` when the mask files, the grid and the options are unchanged (one entry)."""
-    key = (str(path), _stamp(path), reference.grid, tuple(exclude), margin_mm)
-    found = cache.get(key)
-    if found is None:
-        masks = region_masks(path, reference, exclude=exclude)
-        vois = activity_regions(masks, margin_mm=margin_mm)
-        found = _Regions(tuple(masks), tuple(np.flatnonzero(vois[m.name]) for m in masks))
-        cache.clear()
-        cache[key] = found
-    return found
-
-
-def measure_point(
-    task: PointTask, cache: dict[tuple[object, ...], _Regions] | None = None
-) -> PointReading:
-    """Read one SPECT series, quantify it and sum its activity in each region VOI.
-
-    The sums are those of :func:`region_activities`. Without ``cache`` the masks are kept
-    in this process (a worker process reads them once per patient).
-    """
-    read = _time_point(load_volume(task.series), task.nuclide, task.calibration_cps_per_mbq)
-    volume = read.volume
-    sz, sy, sx = volume.spacing_mm[::-1]
-    names: tuple[str, ...] = ()
-    activity: tuple[float, ...] = ()
-    error: TheratrialError | None = None
-    try:
-        regions = cached_regions(task.masks, volume, exclude=task.exclude,
-                                 margin_mm=task.margin_mm,
-                                 cache=_CACHE if cache is None else cache)  # fmt: skip
-    except TheratrialError as err:
-        error = err
-    else:
-        names = tuple(m.name for m in regions.masks)
-        values = volume.array.ravel()
-        activity = tuple(
-            float(values[idx].sum() * volume.voxel_volume_ml / 1e6) for idx in regions.flat
-        )
-    return PointReading(
-        read.injection, read.acquisition, read.hours, read.activity_mbq, read.notes,
-        volume.grid, volume.source_files[0] if volume.source_files else None,
-        (sz, sy, sx), names, activity, error,
-    )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class MassTask:
-    """The region masses on a SPECT grid: masks (as the time points read them) and CT."""
-
-    grid: Grid
-    masks: Path
-    exclude: tuple[str, ...]
-    margin_mm: float
-    ct: SeriesRef | Path | None
-
-
-def measure_masses(
-    task: MassTask, cache: dict[tuple[object, ...], _Regions] | None = None
-) -> tuple[dict[str, RegionMass], dict[str, float]]:
-    """Mass (CT densities, or 1.04 g/mL without CT) and volume (mL) of each region."""
-    reference = Volume(np.zeros(task.grid.shape), task.grid)
-    regions = cached_regions(task.masks, reference, exclude=task.exclude,
-                             margin_mm=task.margin_mm,
-                             cache=_CACHE if cache is None else cache)  # fmt: skip
-    density = None
-    if task.ct is not None:
-        density = ct_density_map(load_volume(task.ct), reference)
-    masses = region_masses(regions.masks, density_map=density)
-    return masses, {m.name: m.volume_ml for m in regions.masks}

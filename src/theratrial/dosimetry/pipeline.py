@@ -39,30 +39,20 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
-
+from theratrial.dosimetry._fft_gpu import Device, resolve_device
+from theratrial.dosimetry._pipeline_read import PointTask, by_time_point, in_this_process
 from theratrial.dosimetry._pipeline_voxel import VoxelRegionDose, voxel_cycle_doses
 from theratrial.dosimetry._pvc import (
     CycleFacts,
-    MassTask,
-    PointReading,
-    PointTask,
     RegionCycle,
     activity_checks,
-    find_ct,
     fit_chain,
-    measure_masses,
-    measure_point,
     pvc_recoveries,
-    region_activities,
     region_chains,
-    region_masks,
 )
 from theratrial.dosimetry.dose import RegionDose
 from theratrial.dosimetry.radiobiology import KIDNEY, Radiobiology
@@ -71,20 +61,12 @@ from theratrial.dosimetry.recovery import (
     RegionRecovery,
     correction_curve,
 )
-from theratrial.dosimetry.spect_series import (
-    RegionMass,
-    SpectTimePoint,
-    _in_cycles,
-    _read_time_points,
-    activity_regions,
-    ct_density_map,
-    region_masses,
-)
+from theratrial.dosimetry.spect_series import RegionMass
 from theratrial.dosimetry.svalues import Phantom
 from theratrial.dosimetry.tac import TimeActivityCurve
 from theratrial.dosimetry.voxel_kernel import voxel_kernel
-from theratrial.errors import InputError, ParameterError, SeriesGeometryError
-from theratrial.imaging import Mask, SeriesRef, load_volume, scan_folder
+from theratrial.errors import InputError, ParameterError
+from theratrial.imaging import SeriesRef, scan_folder
 from theratrial.nuclides import nuclide as _nuclide
 
 __all__ = [
@@ -241,6 +223,7 @@ def patient_dosimetry(
     recovery: RecoveryCurve | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    device: Device = "auto",
 ) -> PatientDosimetry:
     """Dosimetry of every cycle imaged in a patient folder.
 
@@ -280,6 +263,11 @@ def patient_dosimetry(
         Processes that read the series and fit the regions (and FFT threads of the voxel
         kernel); None uses every CPU this process may run on, 1 works in this process
         only. The results do not depend on it.
+    device
+        Where the voxel kernel convolution runs (``voxel=True`` only): ``"cpu"``,
+        ``"gpu"`` (CuPy and a CUDA device required) or ``"auto"`` (default: the GPU when
+        CuPy imports and a device is present), as in
+        :func:`theratrial.dosimetry.voxel.kernel_dose_gy`.
 
     Raises
     ------
@@ -288,15 +276,18 @@ def patient_dosimetry(
         region holding more than the administered activity.
     ParameterError
         An unknown ``pvc``, ``"sphere"`` without a resolution or curve, or with a margin;
-        ``workers`` below 1.
+        ``workers`` below 1; an unknown ``device``, or ``"gpu"`` without a usable GPU
+        (checked before any file is read).
     """
     base = Path(root)
     name = _nuclide(nuclide).name
     count = _worker_count(workers)
+    if device != "auto":
+        resolve_device(device)  # an unknown device, or "gpu" without one: before any reading
     curve = correction_curve(
         pvc, resolution_mm=resolution_mm, recovery=recovery, margin_mm=activity_margin_mm
     )
-    images = scan_folder(base).images()
+    images = scan_folder(base, pixels=False).images()  # pixels read only where loaded
     nm = [s for s in images if s.modality == "NM"]
     mask_path = Path(masks) if masks is not None else base / "masks"
     if masks is None and not mask_path.is_dir():
@@ -308,10 +299,10 @@ def patient_dosimetry(
     warnings: list[str] = []
     with _process_pool(count) as pool:
         if voxel:
-            voxel_part = _in_this_process(nm, images, base, task, ct, warnings, progress)
+            voxel_part = in_this_process(nm, images, base, task, ct, warnings, progress)
             facts, names, measured, masses, volumes_ml, own, region_list, density = voxel_part
         else:
-            facts, names, measured, masses, volumes_ml = _by_time_point(
+            facts, names, measured, masses, volumes_ml = by_time_point(
                 nm, images, base, task, ct, warnings, progress, pool
             )
         recoveries, pv_warnings = pvc_recoveries(
@@ -335,7 +326,7 @@ def patient_dosimetry(
         else:
             warnings.append(f"no voxel kernel for {name}: voxel dose by local deposition only")
         voxel_doses = voxel_cycle_doses(own, region_list, nuclide=name, kernel=kernel,
-                                        density=density, workers=count)  # fmt: skip
+                                        density=density, workers=count, device=device)  # fmt: skip
     cycles = [
         _cycle(c, [chain[k] for chain in chains], checks[k], voxel_doses[k])
         for k, c in enumerate(facts)
@@ -346,123 +337,12 @@ def patient_dosimetry(
     )  # fmt: skip
 
 
-_Measured = tuple[
-    list[CycleFacts], list[str], list[list[NDArray[np.float64]]], dict[str, RegionMass],
-    dict[str, float],
-]  # fmt: skip
-
-
 def _no_spect(nm: Sequence[SeriesRef], base: Path) -> None:
     if not nm:
         raise InputError(
             "no SPECT (NM) series found", file=base,
             hint="put the quantitative SPECT series of each time point under the folder",
         )  # fmt: skip
-
-
-def _by_time_point(
-    nm: Sequence[SeriesRef], images: Sequence[SeriesRef], base: Path, task: PointTask,
-    ct: str | Path | None, warnings: list[str], progress: Callable[[int, int], None] | None,
-    pool: Executor | None,
-) -> _Measured:  # fmt: skip
-    """Each time point read and measured where it runs (worker or here): only its header
-    facts and region activities come back, never its voxels."""
-    cache: dict[tuple[object, ...], Any] = {}
-    tasks = [replace(task, series=ref if pool is None else replace(ref, datasets=()))
-             for ref in nm]  # fmt: skip
-    found = (
-        (measure_point(t, cache) for t in tasks)
-        if pool is None else pool.map(measure_point, tasks)
-    )  # fmt: skip
-    readings: list[PointReading] = []
-    for reading in found:
-        readings.append(reading)
-        if progress is not None:
-            progress(len(readings), len(tasks))
-    numbered = _in_cycles(readings, base)
-    first = numbered[0][1]
-    for cycle, r in numbered[1:]:
-        if not r.grid.matches(first.grid):
-            raise SeriesGeometryError(
-                f"SPECT of cycle {cycle} at {r.hours:g} h is on another grid",
-                file=r.source or base,
-                hint="register the time points onto one grid before dosimetry",
-            )  # fmt: skip
-    if first.mask_error is not None:
-        raise first.mask_error
-    ct_source = Path(ct) if ct is not None else find_ct(images, first.injection)
-    if ct_source is None:
-        warnings.append("no CT found: masses use 1.04 g/mL and voxel dose no density correction")
-    mass_task = MassTask(first.grid, task.masks, task.exclude, task.margin_mm,
-                         None if ct_source is None else _bare(ct_source))  # fmt: skip
-    if pool is None:
-        masses, volumes_ml = measure_masses(mass_task, cache)
-    else:
-        masses, volumes_ml = pool.submit(measure_masses, mass_task).result()
-    own = [[r for c, r in numbered if c == n] for n in sorted({c for c, _ in numbered})]
-    facts = [
-        CycleFacts(
-            k + 1,
-            c[0].injection,
-            c[0].administered_mbq,
-            tuple(float(r.hours) for r in c),
-            c[0].source,
-        )
-        for k, c in enumerate(own)
-    ]
-    names = list(first.regions)
-    measured = [[np.array([r.activity_mbq[i] for r in c]) for i in range(len(names))]
-                for c in own]  # fmt: skip
-    return facts, names, measured, masses, volumes_ml
-
-
-def _bare(source: SeriesRef | Path) -> SeriesRef | Path:
-    return replace(source, datasets=()) if isinstance(source, SeriesRef) else source
-
-
-def _in_this_process(
-    nm: Sequence[SeriesRef], images: Sequence[SeriesRef], base: Path, task: PointTask,
-    ct: str | Path | None, warnings: list[str], progress: Callable[[int, int], None] | None,
-) -> tuple[
-    list[CycleFacts], list[str], list[list[NDArray[np.float64]]], dict[str, RegionMass],
-    dict[str, float], list[list[SpectTimePoint]], list[Mask], NDArray[np.float64] | None,
-]:  # fmt: skip
-    """Every time point read here, voxels kept (for the voxel doses)."""
-    points = _read_time_points(
-        nm, base, nuclide=task.nuclide, calibration_cps_per_mbq=task.calibration_cps_per_mbq,
-        progress=progress,
-    )  # fmt: skip
-    reference = points[0].volume
-    for p in points[1:]:
-        if not p.volume.grid.matches(reference.grid):
-            raise SeriesGeometryError(
-                f"SPECT of cycle {p.cycle} at {p.hours_post_injection:g} h is on another grid",
-                file=p.volume.source_files[0] if p.volume.source_files else base,
-                hint="register the time points onto one grid before dosimetry",
-            )  # fmt: skip
-    region_list = region_masks(task.masks, reference, exclude=task.exclude)
-    ct_source = Path(ct) if ct is not None else find_ct(images, points[0].injection_datetime)
-    density = None
-    if ct_source is not None:
-        density = ct_density_map(load_volume(ct_source), reference)
-    else:
-        warnings.append("no CT found: masses use 1.04 g/mL and voxel dose no density correction")
-    masses = region_masses(region_list, density_map=density)
-    own = [[p for p in points if p.cycle == n] for n in sorted({p.cycle for p in points})]
-    vois = activity_regions(region_list, margin_mm=task.margin_mm)
-    measured = region_activities(own, region_list, vois)
-    facts = [
-        CycleFacts(
-            c[0].cycle,
-            c[0].injection_datetime,
-            c[0].administered_activity_mbq,
-            tuple(float(p.hours_post_injection) for p in c),
-            next(iter(c[0].volume.source_files), None),
-        )
-        for c in own
-    ]
-    return (facts, [m.name for m in region_list], measured, masses,
-            {m.name: m.volume_ml for m in region_list}, own, region_list, density)  # fmt: skip
 
 
 def _cycle(

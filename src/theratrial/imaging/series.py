@@ -8,6 +8,10 @@ grouped by (0020,000E) Series Instance UID; each group is classified by
 Each file is read once: the scan parses the whole file (values over 256 KiB, such as the
 pixel data of large matrices, stay on disk until first used) and each :class:`SeriesRef`
 keeps its datasets, so :func:`~theratrial.imaging.load_volume` does not read a header again.
+A caller that will load only some of the series (the dosimetry pipeline loads the SPECT and
+one CT, never the PET) may scan with ``pixels=False``: each file's header is read without
+its pixel data and the references carry no datasets, so a series is read in full only when
+it is loaded (its files then read twice, the other series' files once, headers only).
 
 Examples
 --------
@@ -157,7 +161,10 @@ def _walk(root: Path) -> list[Path]:
 
 
 def scan_folder(
-    root: str | Path, *, progress: Callable[[int, int], None] | None = None
+    root: str | Path,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    pixels: bool = True,
 ) -> Inventory:
     """Find every DICOM series and NIfTI file under ``root`` (a folder or one file).
 
@@ -171,6 +178,18 @@ def scan_folder(
         Folder to search recursively (hidden files and folders are ignored), or one file.
     progress
         Called as ``progress(done, total)`` after each file.
+    pixels
+        ``True`` (default): read each file whole (pixel data over 256 KiB deferred) and
+        keep its dataset. ``False``: read only the header elements discovery needs, stopping
+        before (7FE0,0010) Pixel Data; the references then hold no datasets, and
+        :func:`~theratrial.imaging.load_volume` reads the files of a series it loads.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     scan_folder(tmp, pixels=False).series
+    ()
     """
     base = Path(root)
     paths = _walk(base)
@@ -181,7 +200,7 @@ def scan_folder(
         if _is_nifti(path):
             nifti.append(path)
         else:
-            head, full = _read(path)
+            head, full = _read(path) if pixels else (_read_header(path), None)
             if head is None:
                 skipped.append(SkippedFile(path, "not a DICOM file"))
             else:
@@ -192,7 +211,7 @@ def scan_folder(
                     groups.setdefault(uid, []).append((path, head, full))
         if progress is not None:
             progress(number, len(paths))
-    series = [_series_ref(uid, members) for uid, members in groups.items()]
+    series = [_series_ref(uid, members, keep=pixels) for uid, members in groups.items()]
     series.sort(key=lambda s: (s.study_uid, s.kind != "image", s.modality, s.series_number or 0))
     return Inventory(base, tuple(series), tuple(nifti), tuple(skipped))
 
@@ -207,14 +226,22 @@ def _read(path: Path) -> tuple[Dataset | None, Dataset | None]:
             pass
         else:
             return ds, ds
+    return _read_header(path), None
+
+
+def _read_header(path: Path) -> Dataset | None:
+    """The discovery elements of one file's header, never its pixel data (None: not DICOM)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         try:
-            head = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=_HEADER_TAGS)
+            return pydicom.dcmread(path, stop_before_pixels=True, specific_tags=_HEADER_TAGS)
         except _NOT_DICOM:
-            return None, None
-    return head, None
+            return None
 
 
-def _series_ref(uid: str, members: list[tuple[Path, Dataset, Dataset | None]]) -> SeriesRef:
+def _series_ref(
+    uid: str, members: list[tuple[Path, Dataset, Dataset | None]], *, keep: bool = True
+) -> SeriesRef:
     members.sort(key=lambda m: str(m[0]))
     first = members[0][1]
     modality = str(first.get("Modality", "") or "").upper()
@@ -242,7 +269,7 @@ def _series_ref(uid: str, members: list[tuple[Path, Dataset, Dataset | None]]) -
         files=tuple(m[0] for m in members),
         n_frames=frames,
         study_date=str(first.get("StudyDate", "") or ""),
-        datasets=tuple(m[2] for m in members),
+        datasets=tuple(m[2] for m in members) if keep else (),
     )
 
 

@@ -152,13 +152,14 @@ def _dosimetry_task(item: BatchItem) -> tuple[dict[str, Any], Any]:
 
     opts = item.options
     _folder(item.source, "source")
-    resolve_device(opts.get("device", "auto"), field="device")  # this worker's GPU
+    device = resolve_device(opts.get("device", "auto"), field="device")  # this worker's GPU
     result = patient_dosimetry(
         item.source,
         nuclide=opts.get("nuclide", "Lu-177"),
         method=opts.get("method", "auto"),
         voxel=_flag(opts.get("voxel"), False, "voxel"),
         workers=1,
+        device=device,
     )
     cycles = cycle_documents(result)
     stored = jsonable({"nuclide": result.nuclide, "cycles": cycles})
