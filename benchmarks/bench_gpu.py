@@ -1,6 +1,6 @@
 """CPU vs GPU time of the FFT dose-kernel convolution (256^3 and 512^3 maps, 11^3 kernel).
 
-Needs only NumPy, SciPy and CuPy: theratrial/dosimetry/_fft.py and _fft_gpu.py are loaded
+Needs only NumPy, SciPy and CuPy: theratrial/dosimetry/_fft.py and theratrial/gpu.py are loaded
 by file path, with a light stub for ``theratrial.errors`` (no pydicom, SimpleITK or
 pydantic needed). Prints the times and the largest difference relative to the CPU map's
 maximum; exits 1 when it exceeds 1e-5, 2 when no GPU is present.
@@ -48,8 +48,8 @@ def _stubs() -> None:
 
 def main(sizes: list[int]) -> int:
     _stubs()
+    gpu = _load("theratrial.gpu", ROOT / "gpu.py")  # first: _fft.py imports it
     cpu = _load("theratrial.dosimetry._fft", ROOT / "dosimetry" / "_fft.py")
-    gpu = _load("theratrial.dosimetry._fft_gpu", ROOT / "dosimetry" / "_fft_gpu.py")
     if not gpu.gpu_available():
         print("no CuPy / CUDA device: nothing to compare")
         return 2

@@ -63,7 +63,7 @@ def test_batch_bad_input_exits_2(tmp_path: Path) -> None:
 def test_batch_device_without_a_gpu_exits_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, device: str
 ) -> None:
-    from theratrial.dosimetry._fft_gpu import gpu_available
+    from theratrial.gpu import gpu_available
 
     monkeypatch.setitem(sys.modules, "cupy", None)  # CuPy absent, wherever this runs
     gpu_available.cache_clear()

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from theratrial.cli.main import app
-from theratrial.dosimetry._fft_gpu import gpu_available
+from theratrial.gpu import gpu_available
 
 runner = CliRunner()
 REQUIRED = {"region", "model", "parameters", "tia_mbq_h", "dose_gy", "dose_gy_per_gbq", "bed_gy",

@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from theratrial.dosimetry._fft_gpu import gpu_available, resolve_device
 from theratrial.dosimetry.voxel import kernel_dose_gy
 from theratrial.dosimetry.voxel_kernel import VoxelKernel, voxel_kernel
 from theratrial.errors import ParameterError
+from theratrial.gpu import gpu_available, resolve_device
 from theratrial.imaging.grid import Grid
 from theratrial.imaging.mask import Mask
 from theratrial.imaging.voi import suv_peak

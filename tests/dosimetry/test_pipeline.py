@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from theratrial.dosimetry import _pipeline_voxel
-from theratrial.dosimetry._fft_gpu import gpu_available
 from theratrial.dosimetry.pipeline import patient_dosimetry
 from theratrial.errors import DicomHeaderError, InputError, ParameterError
+from theratrial.gpu import gpu_available
 
 LARGE_ORGANS = ("liver", "spleen", "kidney_left", "kidney_right")
 

@@ -53,7 +53,6 @@ from theratrial.cli._common import (
     print_json,
     print_table,
 )
-from theratrial.dosimetry._fft_gpu import resolve_device
 from theratrial.dosimetry.dose import RegionDose, regions_dose
 from theratrial.dosimetry.pipeline import PatientDosimetry, patient_dosimetry
 from theratrial.dosimetry.radiobiology import Radiobiology
@@ -61,6 +60,7 @@ from theratrial.dosimetry.recovery import PVC_METHODS, read_recovery_csv
 from theratrial.dosimetry.table import read_mass_table, read_tac_table
 from theratrial.dosimetry.tia import METHODS
 from theratrial.errors import ParameterError, TableError
+from theratrial.gpu import resolve_device
 
 __all__ = ["register"]
 

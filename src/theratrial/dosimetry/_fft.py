@@ -8,7 +8,7 @@ kernel fills and multiplied in slab by slab, so it never exists at full size; on
 ``(self_gy * tia + cross) / rho`` run in cache-sized slabs on a thread pool (NumPy
 releases the GIL there), one pass over memory with no full-size temporary. With
 ``device="gpu"`` (or ``"auto"`` where CuPy sees a CUDA device) the convolution runs on the
-GPU instead (:mod:`theratrial.dosimetry._fft_gpu`).
+GPU instead (:mod:`theratrial.gpu`).
 
 Examples
 --------
@@ -31,8 +31,8 @@ import scipy.fft
 from numpy.typing import NDArray
 from scipy.signal import oaconvolve
 
-from theratrial.dosimetry._fft_gpu import Device, fft_convolve_gpu, resolve_device
 from theratrial.errors import ParameterError
+from theratrial.gpu import Device, fft_convolve_gpu, resolve_device
 
 __all__ = ["assemble_dose", "fft_convolve", "overlap_add_convolve"]
 

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from theratrial.dosimetry._fft_gpu import Device
 from theratrial.dosimetry.voxel import kernel_dose_gy, local_deposition_dose_gy
 from theratrial.dosimetry.voxel_kernel import VoxelKernel
 from theratrial.errors import ParameterError
+from theratrial.gpu import Device
 from theratrial.imaging import Mask
 from theratrial.nuclides import nuclide as _nuclide
 

@@ -43,7 +43,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from theratrial.dosimetry._fft_gpu import Device, resolve_device
 from theratrial.dosimetry._pipeline_read import PointTask, by_time_point, in_this_process
 from theratrial.dosimetry._pipeline_voxel import VoxelRegionDose, voxel_cycle_doses
 from theratrial.dosimetry._pvc import (
@@ -66,6 +65,7 @@ from theratrial.dosimetry.svalues import Phantom
 from theratrial.dosimetry.tac import TimeActivityCurve
 from theratrial.dosimetry.voxel_kernel import voxel_kernel
 from theratrial.errors import InputError, ParameterError
+from theratrial.gpu import Device, resolve_device
 from theratrial.imaging import SeriesRef, scan_folder
 from theratrial.nuclides import nuclide as _nuclide
 

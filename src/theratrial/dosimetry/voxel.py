@@ -21,7 +21,7 @@ are the FFT's own and the float64 dose; unit and uniform-density scaling is fold
 small kernel. ``"overlap-add"`` (:func:`scipy.signal.oaconvolve`) is on par for large
 kernels, slower and hungrier for small ones (``benchmarks/bench_kernel.py``). With
 ``device="gpu"``, or ``"auto"`` (default) where CuPy imports and sees a CUDA device, the
-``"fft"`` backend runs on the GPU through cuFFT (:mod:`~theratrial.dosimetry._fft_gpu`;
+``"fft"`` backend runs on the GPU through cuFFT (:mod:`theratrial.gpu`;
 CuPy is optional, never required) and agrees with the CPU within 1e-5 relative.
 
 Precision: FFT round-off grows like ``eps sqrt(log N)`` relative to the RMS of what is
@@ -56,10 +56,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from theratrial.dosimetry._fft import assemble_dose, fft_convolve, overlap_add_convolve
-from theratrial.dosimetry._fft_gpu import Device, fft_convolve_gpu, resolve_device
 from theratrial.dosimetry.alpha import chain_energy_per_decay
 from theratrial.dosimetry.voxel_kernel import VoxelKernel
 from theratrial.errors import ParameterError
+from theratrial.gpu import Device, fft_convolve_gpu, resolve_device
 from theratrial.nuclides import dose_rate_constant_mgy_g_per_mbq_h, nuclide
 
 __all__ = [

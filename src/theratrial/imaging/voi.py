@@ -172,7 +172,7 @@ def _sphere_means(
     the kernel is point-symmetric, so its convolution is the correlation."""
     # imported here: the GPU helpers live beside the dose convolution (dosimetry imports
     # imaging, not the reverse, at module level)
-    from theratrial.dosimetry._fft_gpu import fft_convolve_gpu, resolve_device
+    from theratrial.gpu import fft_convolve_gpu, resolve_device
 
     use = resolve_device(device)
 

@@ -147,8 +147,8 @@ def _quantify_task(item: BatchItem) -> tuple[dict[str, Any], Any]:
 
 
 def _dosimetry_task(item: BatchItem) -> tuple[dict[str, Any], Any]:
-    from theratrial.dosimetry._fft_gpu import resolve_device
     from theratrial.dosimetry.pipeline import patient_dosimetry
+    from theratrial.gpu import resolve_device
 
     opts = item.options
     _folder(item.source, "source")

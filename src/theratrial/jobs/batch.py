@@ -31,8 +31,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from theratrial import __version__
-from theratrial.dosimetry._fft_gpu import DEVICES, resolve_device
 from theratrial.errors import ParameterError, TheratrialError
+from theratrial.gpu import DEVICES, resolve_device
 from theratrial.jobs import executor
 from theratrial.jobs._base import jsonable
 from theratrial.jobs._batch_manifest import TASKS, BatchItem, read_manifest, task_key

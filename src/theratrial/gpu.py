@@ -1,4 +1,4 @@
-"""The FFT convolutions on a CUDA GPU through CuPy (optional, private), and the device choice.
+"""FFT convolution on a CUDA GPU through CuPy (optional), and the cpu | gpu | auto device choice.
 
 CuPy is never a dependency: it is imported inside the functions. :func:`gpu_available`
 says (once per process, cached) whether CuPy imports and sees a CUDA device;
