@@ -198,8 +198,11 @@ def register(app: typer.Typer) -> None:
             None, "--dose-map", help="Absorbed dose (Gy) on the study grid: NIfTI or .npy."
         ),
         out: Path = typer.Option(..., "--out", help="New folder for the DICOM objects."),
+        report: Path | None = typer.Option(
+            None, "--report", help="A PDF report to add as an Encapsulated PDF."
+        ),
     ) -> None:
-        """Write the study's results as DICOM: SEG of the masks, TID 1500 SR, RT Dose."""
+        """Write the study's results as DICOM: SEG of the masks, TID 1500 SR, RT Dose, PDF."""
         from theratrial.pacs.export import export_study
 
         with handle_errors():
@@ -207,11 +210,13 @@ def register(app: typer.Typer) -> None:
             existing_path(masks, field="--masks")
             if dose_map is not None:
                 existing_path(dose_map, field="--dose-map")
+            if report is not None:
+                existing_path(report, field="--report")
             output_folder(out, option="--out")
-            result = export_study(study_dir, masks, out, dose_map=dose_map)
-            written = [result.seg_file, result.sr_file] + (
-                [result.rt_dose_file] if result.rt_dose_file else []
-            )
+            result = export_study(study_dir, masks, out, dose_map=dose_map, report=report)
+            written = [result.seg_file, result.sr_file] + [
+                p for p in (result.rt_dose_file, result.report_file) if p is not None
+            ]
             console.print(
                 f"wrote {', '.join(p.name for p in written)} for {len(result.regions)} regions "
                 f"into {out}",

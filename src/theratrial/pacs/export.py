@@ -9,9 +9,11 @@ chooses) and writes, into a new folder that appears only once every object is co
   one group per region referencing its segment and the source series;
 - ``rtdose.dcm`` with a dose map (NIfTI, or ``.npy`` indexed ``(z, y, x)``, Gy, on the
   study's grid): an RT Dose (:mod:`theratrial.pacs.rtdose`); the SR then also reports each
-  region's mean absorbed dose.
+  region's mean absorbed dose;
+- ``report.dcm`` with a PDF report: an Encapsulated PDF (:mod:`theratrial.pacs.encapsulated_pdf`).
 
-Every object is in the study of the source series and in its Frame of Reference, so
+Every object is in the study of the source series (SEG, SR and RT Dose also in its Frame
+of Reference), so
 ``theratrial pacs push`` files them beside the images.
 """
 
@@ -35,6 +37,7 @@ from theratrial.errors import DicomError, InputError
 from theratrial.imaging import load_masks, load_volume, quantify_study
 from theratrial.imaging.grid import Grid
 from theratrial.imaging.study import StudyQuantification, pick_quantitative_series
+from theratrial.pacs.encapsulated_pdf import build_encapsulated_pdf, read_pdf
 from theratrial.pacs.measurement_report import RegionMeasurements, build_measurement_report
 from theratrial.pacs.rtdose import build_rt_dose
 from theratrial.pacs.segmentation import SegmentRegion, build_segmentation
@@ -52,6 +55,7 @@ class ExportResult:
     rt_dose_file: Path | None
     regions: tuple[str, ...]
     quantification: StudyQuantification
+    report_file: Path | None = None
 
 
 def load_dose_map(path: str | Path, grid: Grid) -> NDArray[np.float64]:
@@ -118,8 +122,11 @@ def export_study(
     out_dir: str | Path,
     *,
     dose_map: str | Path | None = None,
+    report: str | Path | None = None,
 ) -> ExportResult:
     """Write the SEG, the SR and (with ``dose_map``) the RT Dose of a study into ``out_dir``.
+
+    With ``report`` (a PDF file) the folder also gets it as an Encapsulated PDF.
 
     ``out_dir`` must not exist or be empty; the objects are written to a hidden sibling
     folder renamed into place at the end, so a failed export leaves nothing behind.
@@ -127,6 +134,7 @@ def export_study(
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError("the output folder is not empty", file=out, hint="give a new folder")
+    pdf = read_pdf(report) if report is not None else None
     ref = pick_quantitative_series(study_dir)
     volume = load_volume(ref)
     regions = load_masks(masks, reference=volume)
@@ -176,6 +184,11 @@ def export_study(
         if dose is not None
         else None
     )
+    report_ds = (
+        build_encapsulated_pdf(pdf, images[0], series_uid=hd.UID(), sop_uid=hd.UID())
+        if pdf is not None
+        else None
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
@@ -183,6 +196,8 @@ def export_study(
         sr.save_as(work / "sr.dcm", enforce_file_format=True)
         if rt_dose is not None:
             rt_dose.save_as(work / "rtdose.dcm", enforce_file_format=True)
+        if report_ds is not None:
+            report_ds.save_as(work / "report.dcm", enforce_file_format=True)
         if out.exists():
             out.rmdir()
         os.replace(work, out)
@@ -196,4 +211,5 @@ def export_study(
         rt_dose_file=out / "rtdose.dcm" if rt_dose is not None else None,
         regions=tuple(row.region for row in rows),
         quantification=result,
+        report_file=out / "report.dcm" if report_ds is not None else None,
     )
