@@ -96,7 +96,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "export": (
         "pacs",
-        "Write the study's results as DICOM: SEG of the masks, TID 1500 SR, RT Dose.",
+        "Write the study's results as DICOM: SEG of the masks, TID 1500 SR, RT Dose, PDF.",
     ),
     "receive": (
         "pacs",
