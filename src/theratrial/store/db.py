@@ -42,6 +42,8 @@ DEFAULT_SQLITE = "theratrial.sqlite"
 ENV_VAR = "THERATRIAL_DATABASE_URL"
 _BEGIN_OPTION = "theratrial_sqlite_begin"
 """Execution option naming the SQLite ``BEGIN`` mode of a connection (``IMMEDIATE``)."""
+_SQLITE_BUSY_S = 30.0
+"""Seconds an SQLite connection waits for another writer's lock before giving up."""
 _MIGRATION_LOCK = 0x7468657261
 """PostgreSQL advisory lock key that serialises concurrent migrations ("thera")."""
 
@@ -109,8 +111,11 @@ def connect(url: str | None = None, *, upgrade: bool = True) -> Engine:
     """
     resolved = database_url(url)
     safe = make_url(resolved).render_as_string(hide_password=True)
+    sqlite_url = resolved.startswith("sqlite")
     try:
-        engine = create_engine(resolved)
+        engine = create_engine(
+            resolved, connect_args={"timeout": _SQLITE_BUSY_S} if sqlite_url else {}
+        )
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         raise StoreError(
             f"cannot use database {safe}: {exc}",
@@ -244,8 +249,18 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """A transactional session: committed on success, rolled back on any error.
 
     Database errors are re-raised as :class:`StoreError`; nothing is half-written.
+
+    On SQLite the transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock
+    up front and waits for it (the driver's busy timeout) instead of reading under a
+    shared lock and then failing at once with "database is locked" when another process
+    (a Dask worker storing a job's progress) writes at the same time; SQLite refuses
+    to upgrade a reader's lock while another writer waits, without calling the busy
+    handler ("Locking and concurrency in SQLite 3", section 7).
     """
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    bind = engine
+    if engine.dialect.driver == "pysqlite":
+        bind = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+    factory = sessionmaker(bind=bind, expire_on_commit=False)
     session = factory()
     try:
         yield session
