@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from theratrial.api.problems import install_handlers, problem_response
 from theratrial.api.settings import Settings
 from theratrial.store import connect
+from theratrial.web import WEB_CSP, is_web_path
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -67,14 +68,16 @@ class _Guard:
             return
         start = time.perf_counter()
         status = {"code": 500}
-        docs = scope.get("path", "").startswith(f"{API_PREFIX}/docs")
+        path = scope.get("path", "")
+        docs = path.startswith(f"{API_PREFIX}/docs")
+        csp = _DOCS_CSP if docs else WEB_CSP if is_web_path(path) else None
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [
-                    (k, _DOCS_CSP if docs and k == b"content-security-policy" else v)
+                    (k, csp if csp is not None and k == b"content-security-policy" else v)
                     for k, v in SECURITY_HEADERS
                     if k not in names
                 ]
@@ -193,6 +196,9 @@ def create_app(database_url: str | None = None, *, settings: Settings | None = N
     install_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    from theratrial.web import mount
+
+    mount(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from theratrial.api.routers import (
+    analyses,
     audit,
     auth,
+    cycle_review,
     cycles,
+    dashboard,
     dlt,
     enrolments,
     escalation,
@@ -17,6 +20,8 @@ from theratrial.api.routers import (
     reports,
     screenings,
     sites,
+    studies,
+    timeline,
     trials,
     users,
 )
@@ -38,4 +43,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     audit.router,
     jobs.router,
     reports.router,
+    dashboard.router,
+    timeline.router,
+    cycle_review.router,
+    studies.router,
+    analyses.router,
 )

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request, Response
 
 from theratrial.api import accounts
 from theratrial.api.deps import SESSION_COOKIE, Context, require, tx
-from theratrial.api.permissions import Action, sees_all_sites
+from theratrial.api.permissions import Action, allowed, sees_all_sites
 from theratrial.api.problems import ProblemError
 from theratrial.api.routers._common import jsonable, record
 from theratrial.api.schemas import LoginIn, TokenIn
@@ -33,6 +33,7 @@ def _me(principal: accounts.Principal) -> dict[str, Any]:
         "sites": sorted(principal.site_codes),
         "all_sites": sees_all_sites(principal.role),
         "via": principal.via,
+        "can": sorted(a.value for a in Action if allowed(principal.role, a)),
     }
 
 
@@ -89,8 +90,21 @@ def logout(request: Request, response: Response) -> Response:
 
 @router.get("/me")
 def me(request: Request) -> dict[str, Any]:
-    """The logged-in principal: username, role, sites."""
-    return _me(require(Action.READ_TRIALS)(request).principal)
+    """The logged-in principal: username, role, sites and the actions the role may do.
+
+    With the session cookie it also returns the session's CSRF token, so a page reloaded
+    in the browser can go on writing (the answer is same-origin only: CORS is closed
+    unless configured, and the cookie is SameSite=Strict).
+    """
+    principal = require(Action.READ_TRIALS)(request).principal
+    out = _me(principal)
+    secret = request.cookies.get(SESSION_COOKIE)
+    if principal.via == "session" and secret:
+        with tx(request) as session:
+            found = accounts.resolve_session(session, secret, now=datetime.now(UTC))
+        if found is not None:
+            out["csrf_token"] = found[1]
+    return out
 
 
 @router.post("/tokens", status_code=201)
