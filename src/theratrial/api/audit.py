@@ -380,15 +380,38 @@ def list_records(
     limit: int = 100,
     after_seq: int | None = None,
     entity: str | None = None,
+    entity_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[AuditView]:
-    """Audit records in ``seq`` order: up to ``limit`` (1-1000) after ``after_seq``."""
+    """Audit records in ``seq`` order: up to ``limit`` (1-1000) after ``after_seq``.
+
+    The filters are exact matches (``actor`` also matches the same user's API-token
+    records, ``"NAME (token)"``); ``since``/``until`` bound the time, inclusive, in UTC.
+    """
     if not 1 <= limit <= 1000:
         raise InputError(f"limit {limit} is out of range", field="limit", hint="use 1 to 1000")
+    if since is not None and until is not None and as_utc(since) > as_utc(until):
+        raise InputError(
+            "the start of the period is after its end", field="since", hint="swap the dates"
+        )
     query = select(AuditRow).order_by(AuditRow.seq).limit(limit)
     if after_seq is not None:
         query = query.where(AuditRow.seq > after_seq)
     if entity is not None:
         query = query.where(AuditRow.entity == entity)
+    if entity_id is not None:
+        query = query.where(AuditRow.entity_id == entity_id)
+    if actor is not None:
+        query = query.where(AuditRow.actor.in_((actor, f"{actor} (token)")))
+    if action is not None:
+        query = query.where(AuditRow.action == action)
+    if since is not None:
+        query = query.where(AuditRow.at >= as_utc(since))
+    if until is not None:
+        query = query.where(AuditRow.at <= as_utc(until))
     return [_view(row) for row in session.scalars(query)]
 
 

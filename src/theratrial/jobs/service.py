@@ -38,6 +38,7 @@ __all__ = [
     "cancel_job",
     "get_job",
     "job_key",
+    "list_jobs",
     "shutdown",
     "submit_job",
 ]
@@ -206,6 +207,18 @@ def get_job(session: Session, job_id: str) -> JobView:
             f"no job {job_id!r}", field="job_id", hint="use the id submit returned"
         )
     return _view(row)
+
+
+def list_jobs(
+    session: Session, *, actors: tuple[str, ...] | None = None, limit: int = 50
+) -> list[JobView]:
+    """The newest ``limit`` jobs (1-500), newest first; only those of ``actors`` when given."""
+    if not 1 <= limit <= 500:
+        raise ParameterError(f"limit {limit} is out of range", field="limit", hint="use 1 to 500")
+    query = select(JobRow).order_by(JobRow.created_at.desc(), JobRow.id).limit(limit)
+    if actors is not None:
+        query = query.where(JobRow.actor.in_(actors))
+    return [_view(row) for row in session.scalars(query)]
 
 
 def cancel_job(engine_url: str, job_id: str, *, scheduler: str | None = None) -> JobView:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from starlette.concurrency import run_in_threadpool
 
 from theratrial.api.deps import Context, engine_of, require, tx
-from theratrial.api.permissions import Action, allowed
+from theratrial.api.permissions import Action, Role, allowed
 from theratrial.api.problems import ProblemError
 from theratrial.api.routers._common import jsonable, record
 from theratrial.api.schemas import JobIn
@@ -76,6 +76,21 @@ async def submit(body: JobIn, ctx: Context = Depends(require(Action.RUN_JOBS))) 
 
     job_id = await run_in_threadpool(go)
     return {"id": job_id, "state": "queued"}
+
+
+@router.get("")
+def list_jobs(
+    ctx: Context = Depends(require(Action.RUN_JOBS)),
+    limit: int = Query(50, ge=1, le=500),
+) -> dict[str, Any]:
+    """The newest jobs, newest first: the principal's own (an admin sees everyone's)."""
+    from theratrial.jobs import service
+
+    name = ctx.principal.username
+    mine = None if ctx.principal.role == Role.ADMIN else (name, f"{name} (token)")
+    with tx(ctx.request) as session:
+        items = [jsonable(v) for v in service.list_jobs(session, actors=mine, limit=limit)]
+    return {"items": items, "kinds": list(service.JOB_KINDS)}
 
 
 @router.get("/{job_id}")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Response
 
 from theratrial.api import accounts
 from theratrial.api.deps import Context, require, tx
-from theratrial.api.permissions import Action
+from theratrial.api.permissions import Action, Role
 from theratrial.api.routers._common import jsonable, record
 from theratrial.api.schemas import UserIn
 
@@ -19,9 +19,10 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 @router.get("")
 def list_users(ctx: Context = Depends(require(Action.MANAGE_USERS))) -> dict[str, Any]:
-    """Every account with its role and sites (never a password hash)."""
+    """Every account with its role and sites (never a password hash), and the roles."""
     with tx(ctx.request) as session:
-        return {"items": [jsonable(u) for u in accounts.list_users(session)]}
+        items = [jsonable(u) for u in accounts.list_users(session)]
+    return {"items": items, "roles": [r.value for r in Role]}
 
 
 @router.post("", status_code=201)

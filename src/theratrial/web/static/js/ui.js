@@ -160,5 +160,13 @@ export function figure(src, alt, caption) {
 
 export function page(title, ...children) {
   document.title = `${title} · theratrial`;
-  return [h("h1", title), ...children];
+  return [h("h1", title), ...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false)];
+}
+
+// An ISO 8601 time as "YYYY-MM-DD HH:MM:SS UTC" (the API sends UTC).
+export function fmtTime(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return `${d.toISOString().slice(0, 19).replace("T", " ")} UTC`;
 }
