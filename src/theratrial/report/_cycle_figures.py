@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.lines import Line2D
 from numpy.typing import NDArray
 
 from theratrial.dosimetry._models import MODELS
@@ -85,9 +86,13 @@ def tac_fit_figure(cycle: Any) -> tuple[MplFigure, list[str]] | None:
     grid = np.linspace(0.0, t_end, 300)
     curved: list[str] = []
     positive: list[float] = []
+    handles: list[Line2D] = []
     for number, (region, points) in enumerate(sorted(series.items())):
         points.sort()
         colour = f"C{number % 10}"
+        # past ten regions the colours repeat: line style and marker keep each one distinct
+        style = ("-", "--", ":", "-.")[(number // 10) % 4]
+        marker = ("o", "s", "^", "D")[(number // 10) % 4]
         xs, ys = [t for t, _ in points], [a for _, a in points]
         positive += [a for a in ys if a > 0]
         dose = fits.get(region)
@@ -98,10 +103,14 @@ def tac_fit_figure(cycle: Any) -> tuple[MplFigure, list[str]] | None:
             )
         label = region
         if curve is not None:
-            ax.plot(grid, curve, "-", color=colour, lw=1.2)
+            ax.plot(grid, curve, style, color=colour, lw=1.2)
             curved.append(region)
             label = f"{region} ({dose.model.replace('_', '-')})" if dose else region
-        ax.plot(xs, ys, "o", color=colour, ms=4, label=label)
+        ax.plot(xs, ys, marker, color=colour, ms=4)
+        handles.append(
+            Line2D([], [], color=colour, ls=style if curve is not None else "", lw=1.2,
+                   marker=marker, ms=4, label=label)
+        )  # fmt: skip
     ax.set_xlabel("time after administration (h)")
     ax.set_ylabel(f"{cycle.nuclide} activity (MBq)")
     ax.set_yscale("log")
@@ -109,7 +118,9 @@ def tac_fit_figure(cycle: Any) -> tuple[MplFigure, list[str]] | None:
         ax.set_ylim(min(positive) / 3.0, max(positive) * 2.0)
     ax.set_xlim(0.0, t_end)
     ax.grid(True, which="major", lw=0.3, alpha=0.5)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.legend(
+        handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False
+    )
     return fig, curved
 
 
