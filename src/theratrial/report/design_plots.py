@@ -55,14 +55,15 @@ def operating_characteristics_figure(
     ax_sel.bar_label(bars, fmt="%.1f", fontsize=8)
     ax_sel.set_xticks(x, labels, fontsize=8)
     ax_sel.set_ylabel("trials selecting the level as MTD (%)")
-    ax_sel.set_ylim(0, max(100.0, max(oc.selection_pct) * 1.1))
+    # headroom above the tallest bar for its label and the note on early stopping
+    ax_sel.set_ylim(0, max(100.0, max(oc.selection_pct)) * 1.18)
     ax_sel.set_title("MTD selection")
     ax_sel.text(
-        0.98,
-        0.95,
+        0.02,
+        0.97,
         f"stopped, no MTD: {oc.stop_pct:.1f} %",
         transform=ax_sel.transAxes,
-        ha="right",
+        ha="left",
         va="top",
         fontsize=8,
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FormatStrFormatter, MaxNLocator, NullFormatter
 
 from theratrial.report._paths import output_path
 from theratrial.response import LesionChange, RecistEvaluation
@@ -323,6 +324,11 @@ def _effect_axes(ax: Axes, analysis: OutcomeAnalysis) -> None:
     ax.axvline(1.0 if binary else 0.0, color="0.4", linestyle=":", linewidth=0.8)
     if binary:
         ax.set_xscale("log")
+        low, high = ax.get_xlim()
+        if high / low < 20.0:  # under about a decade the log ticks' labels collide
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+            ax.xaxis.set_major_formatter(FormatStrFormatter("%.3g"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(range(len(names)), names, fontsize=8)
     ax.invert_yaxis()
     per = " per SD" if analysis.standardized else " per unit"
