@@ -2,7 +2,8 @@
 
 ``create_app`` wires the pieces: the routers under ``/api/v1`` (one module per resource in
 :mod:`theratrial.api.routers`), problem details for every error (RFC 9457), security
-headers on every response (OWASP Secure Headers), a request body limit (413 above it), CORS
+headers on every response (OWASP Secure Headers), a request body limit (413 above it; the
+study upload routes have their own, larger limit), CORS
 closed unless origins are configured, and an access log that names the route template
 (``/api/v1/patients/{patient_id}``), never the path itself: paths and bodies carry patient
 ids, and logs carry no PHI.
@@ -14,6 +15,7 @@ OpenAPI is served at ``/api/v1/openapi.json``; ``/healthz`` says the process run
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,6 +37,8 @@ __all__ = ["API_PREFIX", "create_app"]
 
 API_PREFIX = "/api/v1"
 _LOG = logging.getLogger("theratrial.api.access")
+_UPLOAD_ROUTE = re.compile(rf"{API_PREFIX}/studies(/[0-9]+/segmentations)?")
+"""The routes that take a study upload or a label map: the upload body limit applies."""
 
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
@@ -58,9 +62,18 @@ _DOCS_CSP = (
 class _Guard:
     """ASGI middleware: body size limit, security headers, and a PHI-free access log."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max(max_upload_bytes or max_body_bytes, max_body_bytes)
+
+    def limit_for(self, scope: Scope) -> int:
+        """The body limit of one request: the upload limit on the upload routes only."""
+        if scope.get("method") == "POST" and _UPLOAD_ROUTE.fullmatch(scope.get("path", "")):
+            return self.max_upload_bytes
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,15 +99,16 @@ class _Guard:
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
+        limit = self.limit_for(scope)
         declared = dict(scope.get("headers", [])).get(b"content-length")
         too_big = False
         if declared is not None:
             try:
-                too_big = int(declared) > self.max_body_bytes
+                too_big = int(declared) > limit
             except ValueError:
                 too_big = True
         if too_big:
-            await self._refuse(scope, send_with_headers)
+            await self._refuse(scope, send_with_headers, limit)
             self._log(scope, status["code"], start)
             return
         received = {"n": 0}
@@ -103,22 +117,22 @@ class _Guard:
             message = await receive()
             if message["type"] == "http.request":
                 received["n"] += len(message.get("body", b""))
-                if received["n"] > self.max_body_bytes:
+                if received["n"] > limit:
                     raise _BodyTooLargeError
             return message
 
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except _BodyTooLargeError:
-            await self._refuse(scope, send_with_headers)
+            await self._refuse(scope, send_with_headers, limit)
         self._log(scope, status["code"], start)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         request = Request(scope)
         response = problem_response(
             request,
             413,
-            f"the request body is larger than {self.max_body_bytes} bytes",
+            f"the request body is larger than {limit} bytes",
             errors=[{"field": "body", "message": "too large"}],
         )
         await response(scope, _empty_receive, send)
@@ -225,5 +239,9 @@ def create_app(database_url: str | None = None, *, settings: Settings | None = N
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-CSRF-Token"],
         )
-    app.add_middleware(_Guard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        _Guard,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     return app

@@ -4,7 +4,9 @@ Every value has a safe default: the CLI's database, a 1 MiB request body limit, 
 cross-origin access (CORS closed), cookies marked ``Secure`` whenever the request came over
 HTTPS. Environment variables override the defaults (``THERATRIAL_DATABASE_URL``,
 ``THERATRIAL_MAX_BODY_BYTES``, ``THERATRIAL_CORS_ORIGINS`` as a comma-separated list,
-``THERATRIAL_DASK_SCHEDULER``); explicit arguments override both.
+``THERATRIAL_DASK_SCHEDULER``, ``THERATRIAL_ARCHIVE_DIR``, ``THERATRIAL_MAX_UPLOAD_BYTES``);
+explicit arguments override both. Only the study upload routes (``POST /api/v1/studies`` and
+``POST /api/v1/studies/{id}/segmentations``) accept bodies up to the upload limit (2 GiB).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ __all__ = ["DEFAULT_MAX_BODY_BYTES", "Settings"]
 
 DEFAULT_MAX_BODY_BYTES = 1_048_576
 """Largest request body accepted (1 MiB); a larger one is refused with 413."""
+
+_DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024**3
+"""Largest study upload accepted (2 GiB), on the upload routes only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +42,12 @@ class Settings:
         in-process LocalCluster.
     force_secure_cookies
         Mark the session cookie ``Secure`` even over plain HTTP (behind a TLS proxy).
+    archive_dir
+        Folder of the image archive (uploaded studies); None: ``archive/`` beside the
+        SQLite store file, else in the working directory.
+    max_upload_bytes
+        Largest body of a study upload (a zip of DICOM) or a saved label map, in bytes;
+        the zip may unpack to at most four times this.
 
     Examples
     --------
@@ -51,8 +62,16 @@ class Settings:
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     scheduler: str | None = None
     force_secure_cookies: bool = False
+    archive_dir: str | None = None
+    max_upload_bytes: int = _DEFAULT_MAX_UPLOAD_BYTES
 
     def __post_init__(self) -> None:
+        if self.max_upload_bytes < self.max_body_bytes:
+            raise ParameterError(
+                f"the upload limit ({self.max_upload_bytes} bytes) is below the body limit",
+                field="max_upload_bytes",
+                hint="give an upload limit in bytes, e.g. 2147483648",
+            )
         if self.max_body_bytes < 1024:
             raise ParameterError(
                 f"the request body limit must be at least 1024 bytes, got {self.max_body_bytes}",
@@ -69,17 +88,8 @@ class Settings:
         ParameterError
             When ``THERATRIAL_MAX_BODY_BYTES`` is not a whole number of bytes.
         """
-        raw = os.environ.get("THERATRIAL_MAX_BODY_BYTES")
-        limit = DEFAULT_MAX_BODY_BYTES
-        if raw:
-            try:
-                limit = int(raw)
-            except ValueError:
-                raise ParameterError(
-                    f"THERATRIAL_MAX_BODY_BYTES={raw!r} is not a whole number",
-                    field="THERATRIAL_MAX_BODY_BYTES",
-                    hint="give the limit in bytes, e.g. 1048576",
-                ) from None
+        limit = _bytes_from_env("THERATRIAL_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
+        upload = _bytes_from_env("THERATRIAL_MAX_UPLOAD_BYTES", _DEFAULT_MAX_UPLOAD_BYTES)
         origins = tuple(
             o.strip() for o in os.environ.get("THERATRIAL_CORS_ORIGINS", "").split(",") if o.strip()
         )
@@ -88,4 +98,20 @@ class Settings:
             max_body_bytes=limit,
             cors_origins=origins,
             scheduler=scheduler or os.environ.get("THERATRIAL_DASK_SCHEDULER") or None,
+            archive_dir=os.environ.get("THERATRIAL_ARCHIVE_DIR") or None,
+            max_upload_bytes=max(upload, limit),
         )
+
+
+def _bytes_from_env(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ParameterError(
+            f"{name}={raw!r} is not a whole number",
+            field=name,
+            hint="give the limit in bytes, e.g. 1048576",
+        ) from None

@@ -52,6 +52,8 @@ class ImagingStudyRow(Base):
     study_uid: Mapped[str] = mapped_column(String(128), unique=True)
     study_date: Mapped[date | None] = mapped_column(Date)
     description: Mapped[str | None] = mapped_column(Text)
+    archive_path: Mapped[str | None] = mapped_column(String(512))
+    """Folder of the uploaded study, relative to the image archive (None: not archived)."""
     series: Mapped[list[ImagingSeriesRow]] = relationship(
         back_populates="study", cascade="all, delete-orphan"
     )
