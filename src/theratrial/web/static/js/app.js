@@ -123,17 +123,23 @@ export async function route() {
   }
   const [re, name] = hit;
   const params = re.exec(path).slice(1).map(decodeURIComponent);
+  // each visit renders into its own container: a page still awaiting data when the user
+  // moves on writes into a container that is no longer in the document
+  const view = h("div.view");
+  main.append(view);
+  const current = () => mine === seq;
   try {
     const mod = await import(`./pages/${name}.js`);
-    if (mine !== seq) return;
+    if (!current()) return;
     main.setAttribute("aria-busy", "true");
-    await mod.render(main, { me: state.me, params, navigate, can, path });
+    await mod.render(view, { me: state.me, params, navigate, can, path, current });
   } catch (err) {
+    if (!current()) return;
     if (err instanceof ApiError && err.status === 401) { state.me = null; renderNav(); clear(main); renderLogin(main, "Your session ended; sign in again."); return; }
-    main.append(errorBox(err));
+    view.append(errorBox(err));
     console.error(err);
   } finally {
-    main.removeAttribute("aria-busy");
+    if (current()) main.removeAttribute("aria-busy");
   }
   if (mine === seq) main.focus({ preventScroll: true });
 }
