@@ -1,9 +1,313 @@
-"""``/patients/{patient_id}/timeline``: a patient's screening, scans, cycles, labs and response."""
+"""``/patients/{patient_id}/timeline``: a patient's screening, scans, cycles, labs and response.
+
+Also the pieces the screening and patient pages need beyond the resources of their own:
+
+- ``POST /patients/validate``: a record checked exactly as ``POST /patients`` checks it
+  (:func:`theratrial.eligibility.parse_patient`, the site-code rule and the principal's
+  sites), storing nothing: ``200`` with the validated record, or the same problem details
+  (status and field errors) the store request would return;
+- ``POST /patients/{patient_id}/trial-finder``: the stored record screened against every
+  trial and ranked (:func:`theratrial.eligibility.find_trials`); each screening is stored and
+  audited like ``POST .../screenings`` (as ``theratrial screen --all --db`` does);
+- ``GET /patients/{patient_id}/timeline/organ-doses`` and ``.../organ-doses.svg``: the
+  cumulative absorbed dose, BED and RBE-weighted dose per organ after each cycle against the
+  protocol's limits (:func:`theratrial.store.timeline.organ_dose_series`), and the figure of
+  the cycle report (:func:`theratrial.report.dosimetry_plots.cumulative_dose_figure`);
+- ``GET /patient-summaries``: the visible patients with their last screening and enrolments.
+
+Every read is limited to the principal's sites (another site's patient is a 404).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+import io
+from dataclasses import replace
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from theratrial.api import accounts
+from theratrial.api.deps import (
+    Context,
+    patient_in_scope,
+    require,
+    site_in_scope,
+    tx,
+    visible_site_pks,
+)
+from theratrial.api.permissions import Action
+from theratrial.api.problems import ProblemError
+from theratrial.api.routers._common import MAX_LIMIT, load_record, page, protocol_for, record
+from theratrial.eligibility import Patient, find_trials, parse_patient
+from theratrial.eligibility.patient import SITE_CODE, SITE_CODE_HINT
+from theratrial.eligibility.screening_doc import screening_as_dict
+from theratrial.protocol import bundled_protocols
+from theratrial.protocol.schema import Protocol
+from theratrial.store import save_screening, stored_protocol
+from theratrial.store.clinical import cycles_of
+from theratrial.store.models import PatientRow, SiteRow, TrialRow
+from theratrial.store.timeline import (
+    cycle_timeline,
+    enrolment_summaries,
+    latest_recist,
+    organ_dose_series,
+    patient_summaries,
+    screening_summaries,
+    trials_of,
+)
+from theratrial.store.treatment_plans import cycle_history
+from theratrial.treatment import active_limits
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["timeline"])
+
+_TYPES = ("application/json", "application/yaml", "application/x-yaml", "text/yaml", "text/plain")
+
+
+async def _record_text(request: Request) -> str:
+    """The body of a record request as text (JSON or YAML), as ``POST /patients`` reads it."""
+    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if ctype not in _TYPES:
+        raise ProblemError(
+            415,
+            f"unsupported content type {ctype!r}",
+            field="Content-Type",
+            hint="send the record as application/json or application/yaml",
+        )
+    raw = await request.body()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ProblemError(422, "the body is not UTF-8 text", field="body") from None
+
+
+def check_record(text: str, principal: accounts.Principal) -> Patient:
+    """The record validated as ``POST /patients`` validates it before storing.
+
+    :func:`~theratrial.eligibility.parse_patient` (the schema, the lab units), then the
+    record's ``site``: present, a site code, one of the principal's sites.
+
+    Raises
+    ------
+    PatientRecordError, ProblemError
+        With the field at fault, as the API reports them (422; 404 for another site).
+    """
+    patient = parse_patient(text, source="body")
+    if patient.site is None:
+        raise ProblemError(
+            422,
+            "the record names no site",
+            field="site",
+            hint="add 'site: CODE' (one of your sites) to the record",
+        )
+    if not SITE_CODE.fullmatch(patient.site):
+        raise ProblemError(
+            422, f"{patient.site!r} is not a site code", field="site", hint=SITE_CODE_HINT
+        )
+    site_in_scope(principal, patient.site, field="site")
+    return patient
+
+
+@router.post("/patients/validate")
+async def validate_record(
+    ctx: Context = Depends(require(Action.WRITE_PATIENTS)),
+) -> dict[str, Any]:
+    """Check a record (JSON or YAML body) as ``POST /patients`` would; store nothing."""
+    patient = check_record(await _record_text(ctx.request), ctx.principal)
+    return {
+        "valid": True,
+        "patient_id": patient.patient_id,
+        "site": patient.site,
+        "record": patient.model_dump(mode="json", exclude_none=True),
+    }
+
+
+def _site_code(session: Session, row: PatientRow) -> str | None:
+    return session.scalar(select(SiteRow.code).where(SiteRow.id == row.site_pk))
+
+
+def _organ_doses(session: Session, patient_id: str, protocol: Protocol) -> dict[str, Any]:
+    cycles = cycles_of(session, patient_id=patient_id, trial_id=protocol.id)
+    doc = organ_dose_series(cycle_history(cycles), active_limits(protocol))
+    return {"trial_id": protocol.id, **doc}
+
+
+def _known_trial(session: Session, trial_id: str) -> Protocol:
+    return protocol_for(session, trial_id, field="trial")
+
+
+@router.get("/patients/{patient_id}/timeline")
+def patient_timeline(
+    patient_id: str, ctx: Context = Depends(require(Action.READ_PATIENTS))
+) -> dict[str, Any]:
+    """Screenings, enrolments, record labs and scans, cycles with windows, doses, RECIST."""
+    with tx(ctx.request) as session:
+        row = patient_in_scope(session, ctx.principal, patient_id)
+        content = load_record(session, patient_id) or {}
+        trials = []
+        for trial_id in trials_of(session, row.id):
+            protocol = protocol_for(session, trial_id)
+            cycles = cycles_of(session, patient_id=patient_id, trial_id=protocol.id)
+            trials.append(
+                {
+                    "trial_id": protocol.id,
+                    "title": protocol.title,
+                    "schedule": None
+                    if protocol.schedule is None
+                    else protocol.schedule.model_dump(mode="json"),
+                    **cycle_timeline(cycles, protocol.schedule),
+                    "organ_doses": organ_dose_series(
+                        cycle_history(cycles), active_limits(protocol)
+                    ),
+                }
+            )
+        labs = sorted(content.get("labs") or [], key=lambda lab: (lab.get("date", ""), lab["name"]))
+        return {
+            "patient_id": patient_id,
+            "site": _site_code(session, row),
+            "screening_date": content.get("screening_date"),
+            "has_record": bool(content),
+            "screenings": screening_summaries(session, row.id),
+            "enrolments": enrolment_summaries(session, row.id),
+            "labs": labs,
+            "record_imaging": list(content.get("imaging") or []),
+            "trials": trials,
+            "recist": latest_recist(session, row.id),
+        }
+
+
+@router.get("/patients/{patient_id}/timeline/organ-doses.svg")
+def organ_doses_svg(
+    patient_id: str,
+    trial: str = Query(..., min_length=1, max_length=64, description="the trial's id"),
+    ctx: Context = Depends(require(Action.READ_PATIENTS)),
+) -> Response:
+    """The cumulative organ-dose figure (SVG) of the patient's cycles in ``trial``."""
+    from theratrial.report.dosimetry_plots import cumulative_dose_figure
+
+    with tx(ctx.request) as session:
+        patient_in_scope(session, ctx.principal, patient_id)
+        protocol = _known_trial(session, trial)
+        history = cycle_history(cycles_of(session, patient_id=patient_id, trial_id=protocol.id))
+        if not history:
+            raise ProblemError(
+                409,
+                f"no cycle doses stored for this patient in {protocol.id}",
+                field="trial",
+                hint="record a cycle with its dosimetry first",
+            )
+        figure = cumulative_dose_figure(history, active_limits(protocol))
+    out = io.BytesIO()
+    figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return Response(
+        out.getvalue(),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get("/patients/{patient_id}/timeline/organ-doses")
+def organ_doses(
+    patient_id: str,
+    trial: str = Query(..., min_length=1, max_length=64, description="the trial's id"),
+    ctx: Context = Depends(require(Action.READ_PATIENTS)),
+) -> dict[str, Any]:
+    """The numbers of the organ-dose figure: cumulative Gy per organ and cycle, limits."""
+    with tx(ctx.request) as session:
+        patient_in_scope(session, ctx.principal, patient_id)
+        return {
+            "patient_id": patient_id,
+            **_organ_doses(session, patient_id, _known_trial(session, trial)),
+        }
+
+
+def _all_protocols(session: Session) -> list[Protocol]:
+    """Every trial: the bundled protocols, then the stored ones that are not bundled."""
+    protocols = list(bundled_protocols())
+    known = {p.id for p in protocols}
+    for trial_id in session.scalars(select(TrialRow.trial_id).order_by(TrialRow.trial_id)):
+        if trial_id in known:
+            continue
+        stored = stored_protocol(session, trial_id)
+        if stored is not None:
+            protocols.append(stored)
+            known.add(stored.id)
+    return protocols
+
+
+@router.post("/patients/{patient_id}/trial-finder", status_code=201)
+def trial_finder(patient_id: str, ctx: Context = Depends(require(Action.SCREEN))) -> dict[str, Any]:
+    """Screen the stored record against every trial, rank, store each screening."""
+    with tx(ctx.request) as session:
+        row = patient_in_scope(session, ctx.principal, patient_id)
+        content = load_record(session, patient_id)
+        if content is None:
+            raise ProblemError(
+                409,
+                "no record stored for this patient",
+                field="patient_id",
+                hint="POST the patient record to /api/v1/patients first",
+            )
+        patient = Patient.model_validate(content)
+        protocols = {p.id: p for p in _all_protocols(session)}
+        today = dt.date.today()
+        found = find_trials(patient, list(protocols.values()), on=patient.screening_date or today)
+        if patient.screening_date is None:
+            note = f"the record has no screening_date; screened as of today ({today})"
+            found = [replace(s, assumptions=(note, *s.assumptions)) for s in found]
+        site = _site_code(session, row)
+        items = []
+        for rank, result in enumerate(found, start=1):
+            stored = save_screening(session, result, protocols[result.trial_id], site_code=site)
+            payload = screening_as_dict(result)
+            record(
+                session,
+                ctx,
+                action="create",
+                entity="screening",
+                entity_id=str(stored.id),
+                changes=[
+                    ("patient_id", None, patient_id),
+                    ("trial_id", None, result.trial_id),
+                    ("verdict", None, payload["verdict"]),
+                ],
+            )
+            title = protocols[result.trial_id].title
+            items.append({"rank": rank, "title": title, **payload})
+    return {"patient_id": patient_id, "items": items}
+
+
+@router.get("/patient-summaries")
+def list_patient_summaries(
+    ctx: Context = Depends(require(Action.READ_PATIENTS)),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
+    cursor: int | None = Query(None, ge=0, description="next_cursor of the previous page"),
+    id_prefix: str | None = Query(None, max_length=64, description="pseudonyms starting so"),
+) -> dict[str, Any]:
+    """The visible patients, oldest first, with site, last screening and enrolments."""
+    with tx(ctx.request) as session:
+        stmt = (
+            select(PatientRow, SiteRow.code)
+            .outerjoin(SiteRow, PatientRow.site_pk == SiteRow.id)
+            .order_by(PatientRow.id)
+            .limit(limit + 1)
+        )
+        visible = visible_site_pks(session, ctx.principal)
+        if visible is not None:
+            stmt = stmt.where(PatientRow.site_pk.in_(visible))
+        if cursor is not None:
+            stmt = stmt.where(PatientRow.id > cursor)
+        if id_prefix:
+            stmt = stmt.where(PatientRow.pseudonym.startswith(id_prefix, autoescape=True))
+        rows = session.execute(stmt).all()
+        extra = patient_summaries(session, [r.id for r, _ in rows])
+        items = [
+            {"patient_id": r.pseudonym, "site": code, "cursor": r.id, **extra[r.id]}
+            for r, code in rows
+        ]
+    return page(items, limit=limit, cursor_of="cursor")
