@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
+from theratrial.api import accounts
 from theratrial.api.deps import (
     Context,
     patient_in_scope,
@@ -24,7 +25,7 @@ from theratrial.api.deps import (
 from theratrial.api.permissions import Action
 from theratrial.api.problems import ProblemError
 from theratrial.api.routers._common import MAX_LIMIT, load_record, page, record, save_record
-from theratrial.eligibility import parse_patient
+from theratrial.eligibility import Patient, parse_patient
 from theratrial.eligibility.patient import SITE_CODE, SITE_CODE_HINT
 from theratrial.store import get_or_create_patient
 from theratrial.store.models import PatientRow, SiteRow
@@ -85,13 +86,8 @@ def get_patient(
         return {**_view(row, code), "record": load_record(session, patient_id)}
 
 
-@router.post("", status_code=201)
-async def add_patient(
-    ctx: Context = Depends(require(Action.WRITE_PATIENTS)),
-    reason: str | None = Query(None, max_length=2000, description="why a stored record changes"),
-) -> dict[str, Any]:
-    """Store a patient record (JSON or YAML body); a changed record needs ``?reason=``."""
-    request = ctx.request
+async def record_text(request: Request) -> str:
+    """The body of a record request as text (JSON or YAML), as ``POST /patients`` reads it."""
     ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if ctype not in _TYPES:
         raise ProblemError(
@@ -102,9 +98,22 @@ async def add_patient(
         )
     raw = await request.body()
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ProblemError(422, "the body is not UTF-8 text", field="body") from None
+
+
+def check_record(text: str, principal: accounts.Principal) -> Patient:
+    """The record validated as ``POST /patients`` validates it before storing.
+
+    :func:`~theratrial.eligibility.parse_patient` (the schema, the lab units), then the
+    record's ``site``: present, a site code, one of the principal's sites.
+
+    Raises
+    ------
+    PatientRecordError, ProblemError
+        With the field at fault, as the API reports them (422; 404 for another site).
+    """
     patient = parse_patient(text, source="body")
     if patient.site is None:
         raise ProblemError(
@@ -117,8 +126,19 @@ async def add_patient(
         raise ProblemError(
             422, f"{patient.site!r} is not a site code", field="site", hint=SITE_CODE_HINT
         )
-    site_in_scope(ctx.principal, patient.site, field="site")
+    site_in_scope(principal, patient.site, field="site")
+    return patient
+
+
+@router.post("", status_code=201)
+async def add_patient(
+    ctx: Context = Depends(require(Action.WRITE_PATIENTS)),
+    reason: str | None = Query(None, max_length=2000, description="why a stored record changes"),
+) -> dict[str, Any]:
+    """Store a patient record (JSON or YAML body); a changed record needs ``?reason=``."""
+    patient = check_record(await record_text(ctx.request), ctx.principal)
     content = patient.model_dump(mode="json", exclude_none=True)
+    assert patient.site is not None  # check_record refuses a record without a site
     return await _store(ctx, patient.patient_id, patient.site, content, reason)
 
 

@@ -25,25 +25,23 @@ import io
 from dataclasses import replace
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from theratrial.api import accounts
 from theratrial.api.deps import (
     Context,
     patient_in_scope,
     require,
-    site_in_scope,
     tx,
     visible_site_pks,
 )
 from theratrial.api.permissions import Action
 from theratrial.api.problems import ProblemError
 from theratrial.api.routers._common import MAX_LIMIT, load_record, page, protocol_for, record
-from theratrial.eligibility import Patient, find_trials, parse_patient
-from theratrial.eligibility.patient import SITE_CODE, SITE_CODE_HINT
+from theratrial.api.routers.patients import check_record, record_text
+from theratrial.eligibility import Patient, find_trials
 from theratrial.eligibility.screening_doc import screening_as_dict
 from theratrial.protocol import bundled_protocols
 from theratrial.protocol.schema import Protocol
@@ -69,56 +67,12 @@ router = APIRouter(tags=["timeline"])
 _TYPES = ("application/json", "application/yaml", "application/x-yaml", "text/yaml", "text/plain")
 
 
-async def _record_text(request: Request) -> str:
-    """The body of a record request as text (JSON or YAML), as ``POST /patients`` reads it."""
-    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    if ctype not in _TYPES:
-        raise ProblemError(
-            415,
-            f"unsupported content type {ctype!r}",
-            field="Content-Type",
-            hint="send the record as application/json or application/yaml",
-        )
-    raw = await request.body()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ProblemError(422, "the body is not UTF-8 text", field="body") from None
-
-
-def check_record(text: str, principal: accounts.Principal) -> Patient:
-    """The record validated as ``POST /patients`` validates it before storing.
-
-    :func:`~theratrial.eligibility.parse_patient` (the schema, the lab units), then the
-    record's ``site``: present, a site code, one of the principal's sites.
-
-    Raises
-    ------
-    PatientRecordError, ProblemError
-        With the field at fault, as the API reports them (422; 404 for another site).
-    """
-    patient = parse_patient(text, source="body")
-    if patient.site is None:
-        raise ProblemError(
-            422,
-            "the record names no site",
-            field="site",
-            hint="add 'site: CODE' (one of your sites) to the record",
-        )
-    if not SITE_CODE.fullmatch(patient.site):
-        raise ProblemError(
-            422, f"{patient.site!r} is not a site code", field="site", hint=SITE_CODE_HINT
-        )
-    site_in_scope(principal, patient.site, field="site")
-    return patient
-
-
 @router.post("/patients/validate")
 async def validate_record(
     ctx: Context = Depends(require(Action.WRITE_PATIENTS)),
 ) -> dict[str, Any]:
     """Check a record (JSON or YAML body) as ``POST /patients`` would; store nothing."""
-    patient = check_record(await _record_text(ctx.request), ctx.principal)
+    patient = check_record(await record_text(ctx.request), ctx.principal)
     return {
         "valid": True,
         "patient_id": patient.patient_id,
