@@ -203,8 +203,22 @@ class Web:
         self.page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
 
     def visit(self, path: str) -> None:
-        self.page.goto(f"{self.server.base_url}/#{path}")
-        self.wait()
+        """Open ``#PATH`` and wait until the router has rendered this visit (not the last)."""
+        url = f"{self.server.base_url}/#{path}"
+        same_document = self.page.url.startswith(self.server.base_url)
+        before = ""
+        if same_document:
+            before = self.page.evaluate("() => document.documentElement.dataset.rendered || ''")
+        if self.page.url == url:
+            self.page.reload()  # the same address again fires no hashchange
+            before = ""
+        else:
+            self.page.goto(url)
+        self.page.wait_for_function(
+            "(b) => (document.documentElement.dataset.rendered || '') !== b"
+            " && !document.querySelector('main[aria-busy]')",
+            arg=before,
+        )
 
     def shot(self, name: str) -> Path:
         SHOTS.mkdir(parents=True, exist_ok=True)

@@ -139,7 +139,10 @@ export async function route() {
     view.append(errorBox(err));
     console.error(err);
   } finally {
-    if (current()) main.removeAttribute("aria-busy");
+    if (current()) {
+      main.removeAttribute("aria-busy");
+      document.documentElement.dataset.rendered = String(mine);  // tests wait on this
+    }
   }
   if (mine === seq) main.focus({ preventScroll: true });
 }
