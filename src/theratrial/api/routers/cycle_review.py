@@ -125,8 +125,8 @@ def curves_svg(
         )
         drawn = tac_fit_figure(chosen)
     if drawn is None:
-        raise ProblemError(
-            404,
+        raise ProblemError(  # the cycle exists (else 404 above); its dosimetry does not yet
+            409,
             f"no time-activity points stored for cycle {cycle}",
             field="cycle",
             hint="record the cycle with its dosimetry (times_h and activity_mbq per region)",
