@@ -96,7 +96,9 @@ def test_monitor_reads_and_filters_the_audit_trail_and_cannot_change_anything(we
 
 def test_audit_filter_with_a_reversed_period_is_refused_with_the_field(web) -> None:  # type: ignore[no-untyped-def]
     with web.server.client("monitor") as api:
-        r = api.get("/audit", params={"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"})
+        r = api.get(
+            "/audit", params={"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
+        )
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "since"
 
