@@ -15,7 +15,7 @@ from theratrial.store import models_jobs
         (jobs, ["JOB_KINDS", "JobNotFoundError", "JobView", "cancel_job", "check_params",
                 "get_client", "get_job", "resolve_scheduler", "shutdown", "submit_job"]),
         (service, ["JOB_KINDS", "JobNotFoundError", "JobView", "cancel_job", "get_job",
-                   "job_key", "shutdown", "submit_job"]),
+                   "job_key", "list_jobs", "shutdown", "submit_job"]),
         (executor, ["SCHEDULER_ENV", "WORKER_ENV", "cancel_task", "get_client", "local_client",
                     "local_workers", "resolve_scheduler", "shutdown", "submit_task"]),
         (kinds, ["JOB_KINDS", "KINDS", "JobKind", "Outcome", "check_params"]),
