@@ -173,3 +173,35 @@ def test_yaml_manifest(tmp_path: Path) -> None:
     m.write_text("- {patient_id: VP-000001, source: 3, grid: 48}\n")
     (item,) = read_manifest(m, task="phantom")
     assert (item.source, dict(item.options)) == ("3", {"grid": "48"})
+
+
+def test_a_result_the_store_refuses_is_reported_with_the_stores_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The task ran, but its rows were refused (e.g. an administration dated after today):
+    the report and the batch row carry that reason, not a bare 'failed'."""
+    from theratrial.errors import ParameterError
+    from theratrial.jobs import batch as batch_module
+    from theratrial.jobs._batch_tasks import TaskOutcome
+    from theratrial.store import connect, session_scope
+    from theratrial.store.models_batch import BatchTaskRow
+
+    def refuse(*_: object) -> None:
+        raise ParameterError("administration date 2027-01-22 is after today", field="date")
+
+    monkeypatch.setattr(batch_module, "_store_rows", refuse)
+    engine = connect(f"sqlite:///{tmp_path / 'b.sqlite'}")
+    item = BatchItem("VP-000009", "9")
+    out = batch_module._write(
+        engine, "dosimetry", item, TaskOutcome("VP-000009", "k9", "done", 1.0), 1
+    )
+    report = batch_module._report(out, 1)
+    assert report.state == "failed"
+    assert report.error is not None
+    assert "after today" in report.error
+    with session_scope(engine) as session:
+        row = session.get(BatchTaskRow, "k9")
+        assert row is not None
+        assert row.state == "failed"
+        assert "after today" in (row.error or "")
+    engine.dispose()

@@ -141,8 +141,14 @@ def _record_cycles(session: Session, item: BatchItem, stored: dict[str, Any]) ->
         save_time_activity(session, row, points)
 
 
-def _write(engine: Engine, task: str, item: BatchItem, out: TaskOutcome, attempts: int) -> str:
-    """Store the task's rows and its batch row in one transaction; the final state."""
+def _write(
+    engine: Engine, task: str, item: BatchItem, out: TaskOutcome, attempts: int
+) -> TaskOutcome:
+    """Store the task's rows and its batch row in one transaction.
+
+    Returns the outcome as stored: ``failed`` with the store's error when its rows were
+    refused (the task itself may have run fine).
+    """
 
     def row(state: str, error: str | None) -> BatchTaskRow:
         return BatchTaskRow(
@@ -159,12 +165,13 @@ def _write(engine: Engine, task: str, item: BatchItem, out: TaskOutcome, attempt
             with session_scope(engine) as session:
                 _store_rows(session, task, item, out.stored)
                 session.merge(row("done", None))
-            return "done"
+            return out
         except TheratrialError as exc:
-            error = str(exc)
+            error = f"storing the results was refused: {exc}"
+    error = (error or "failed")[:4000]
     with session_scope(engine) as session:
-        session.merge(row("failed", (error or "failed")[:4000]))
-    return "failed"
+        session.merge(row("failed", error))
+    return replace(out, state="failed", error=error)
 
 
 def _plan(engine: Engine, item: BatchItem, key: str) -> TaskOutcome:
@@ -304,8 +311,8 @@ def run_batch(
         if task == "plan":
             for item in pending:
                 out = _plan(engine, item, keys[item.patient_id])
-                state = _write(engine, task, item, out, 1)
-                reports[item.patient_id] = _report(out, state, 1)
+                out = _write(engine, task, item, out, 1)
+                reports[item.patient_id] = _report(out, 1)
                 tick(0)
         elif pending:
             _run_on_dask(engine, task, pending, keys, reports, scheduler, workers, retries, tick)
@@ -315,10 +322,11 @@ def run_batch(
     return BatchReport(task, ordered, time.perf_counter() - wall)
 
 
-def _report(out: TaskOutcome, state: str, attempts: int) -> TaskReport:
-    error = out.error if state == "failed" else None
-    return TaskReport(out.patient_id, state, out.seconds, error or (None if state == "done"
-                      else "failed"), attempts, out.key, out.peak_rss_mb or None)  # fmt: skip
+def _report(out: TaskOutcome, attempts: int) -> TaskReport:
+    state = out.state
+    error = (out.error or "failed") if state == "failed" else None
+    return TaskReport(out.patient_id, state, out.seconds, error, attempts, out.key,
+                      out.peak_rss_mb or None)  # fmt: skip
 
 
 def _ticker(progress: Progress | None, total: int, reports: dict[str, TaskReport]) -> Any:
@@ -381,6 +389,6 @@ def _run_on_dask(
                 queue.add(again)  # type: ignore[no-untyped-call]
                 outstanding += 1
                 continue
-            state = _write(engine, task, item, out, attempts[pid])
-            reports[pid] = _report(out, state, attempts[pid])
+            out = _write(engine, task, item, out, attempts[pid])
+            reports[pid] = _report(out, attempts[pid])
             tick(min(outstanding, slots))

@@ -60,7 +60,11 @@ __all__ = [
 ]
 
 _STREAM_ANATOMY, _STREAM_UPTAKE, _STREAM_RESPONSE, _STREAM_NOISE = range(4)
-_BASE_DATE = datetime(2025, 1, 6, 8, 30)
+_BASE_DATE = datetime(2024, 1, 8, 8, 30)
+_START_SPAN_DAYS = 365
+"""First 68Ga PET between 2024-01-08 and 2025-01-06 (by seed): every scan of a virtual
+patient, follow-up CT at 48 weeks included, then lies in the past (before 2026), as the
+store requires of a recorded administration (no date after today)."""
 _BODY_SHAPE = Ellipsoid((0.0, 0.0, 0.0), (1.0, 1.0, 1.0))  # placeholder: the body is an outline
 
 
@@ -131,7 +135,7 @@ def generate_patient(
     grade = int(rng_u.choice([1, 2, 3], p=[0.35, 0.55, 0.10]))
     features = draw_lesion_features(lesions, grade, rng_u)
     activity = cfg.therapy.activity_for(demo.weight_kg)
-    first = _BASE_DATE + timedelta(days=seed % 730)
+    first = _BASE_DATE + timedelta(days=seed % _START_SPAN_DAYS)
     injections = tuple(
         Injection(
             k,

@@ -44,7 +44,6 @@ from theratrial.api.permissions import Action
 from theratrial.api.problems import ProblemError
 from theratrial.api.routers._common import MAX_LIMIT, record
 from theratrial.api.settings import Settings
-from theratrial.errors import InputError
 from theratrial.imaging import quantify_study, region_kind
 from theratrial.imaging.grid import Grid
 from theratrial.imaging.study import StudyQuantification
@@ -439,12 +438,11 @@ def _save(
     )
     seg_dir = home / "seg"
     seg_dir.mkdir(exist_ok=True)
-    number = len(list(seg_dir.glob("*.dcm"))) + 1
-    seg_file = seg_dir / f"{number}.dcm"
-    seg_uid = _write_seg(home / pet["folder"], grid, labels, names, seg_file)
+    number, seg_file = _reserve(seg_dir)
     try:
+        seg_uid = _write_seg(home / pet["folder"], grid, labels, names, seg_file)
         result = quantify_study(home / pet["folder"], seg_file)
-    except InputError:
+    except BaseException:
         seg_file.unlink(missing_ok=True)
         raise
     write_labels(home, labels, names)
@@ -461,6 +459,20 @@ def _save(
             changes=[("vois", None, names)],
         )
     return _table(result, names, seg_uid, source)
+
+
+def _reserve(seg_dir: Path) -> tuple[int, Path]:
+    """The next free ``seg/<n>.dcm``, created empty at once (``O_EXCL``), so two saves at
+    the same moment never take the same number; the SEG then replaces it atomically."""
+    number = len(list(seg_dir.glob("*.dcm"))) + 1
+    while True:
+        path = seg_dir / f"{number}.dcm"
+        try:
+            path.open("x").close()
+        except FileExistsError:
+            number += 1
+            continue
+        return number, path
 
 
 def _write_seg(
