@@ -36,16 +36,7 @@ def run_screening(
 ) -> dict[str, Any]:
     """Screen the patient's stored record against ``trial_id``; store and return it."""
     with tx(ctx.request) as session:
-        row = patient_in_scope(session, ctx.principal, patient_id)
-        content = load_record(session, patient_id)
-        if content is None:
-            raise ProblemError(
-                409,
-                "no record stored for this patient",
-                field="patient_id",
-                hint="POST the patient record to /api/v1/patients first",
-            )
-        patient = Patient.model_validate(content)
+        row, patient = stored_patient(session, ctx, patient_id)
         protocol = protocol_for(session, body.trial_id)
         today = dt.date.today()
         result = screen(patient, protocol, on=body.date or patient.screening_date or today)
@@ -53,20 +44,42 @@ def run_screening(
             note = f"the record has no screening_date; screened as of today ({today})"
             result = replace(result, assumptions=(note, *result.assumptions))
         site = session.scalar(select(SiteRow.code).where(SiteRow.id == row.site_pk))
-        stored = save_screening(session, result, protocol, site_code=site)
-        payload = screening_as_dict(result)
-        record(
-            session,
-            ctx,
-            action="create",
-            entity="screening",
-            entity_id=str(stored.id),
-            changes=[
-                ("patient_id", None, patient_id),
-                ("trial_id", None, protocol.id),
-                ("verdict", None, payload["verdict"]),
-            ],
+        payload = store_screening(session, ctx, result, protocol, site, patient_id)
+    return payload
+
+
+def stored_patient(session: Any, ctx: Context, patient_id: str) -> tuple[Any, Patient]:
+    """The patient's row (404 for another site's) and its stored record (409 without one)."""
+    row = patient_in_scope(session, ctx.principal, patient_id)
+    content = load_record(session, patient_id)
+    if content is None:
+        raise ProblemError(
+            409,
+            "no record stored for this patient",
+            field="patient_id",
+            hint="POST the patient record to /api/v1/patients first",
         )
+    return row, Patient.model_validate(content)
+
+
+def store_screening(
+    session: Any, ctx: Context, result: Any, protocol: Any, site: str | None, patient_id: str
+) -> dict[str, Any]:
+    """Store one screening with its audit record; return its JSON form."""
+    stored = save_screening(session, result, protocol, site_code=site)
+    payload: dict[str, Any] = screening_as_dict(result)
+    record(
+        session,
+        ctx,
+        action="create",
+        entity="screening",
+        entity_id=str(stored.id),
+        changes=[
+            ("patient_id", None, patient_id),
+            ("trial_id", None, protocol.id),
+            ("verdict", None, payload["verdict"]),
+        ],
+    )
     return payload
 
 

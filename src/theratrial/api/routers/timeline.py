@@ -39,13 +39,13 @@ from theratrial.api.deps import (
 )
 from theratrial.api.permissions import Action
 from theratrial.api.problems import ProblemError
-from theratrial.api.routers._common import MAX_LIMIT, load_record, page, protocol_for, record
+from theratrial.api.routers._common import MAX_LIMIT, load_record, page, protocol_for
 from theratrial.api.routers.patients import check_record, record_text
-from theratrial.eligibility import Patient, find_trials
-from theratrial.eligibility.screening_doc import screening_as_dict
+from theratrial.api.routers.screenings import store_screening, stored_patient
+from theratrial.eligibility import find_trials
 from theratrial.protocol import bundled_protocols
 from theratrial.protocol.schema import Protocol
-from theratrial.store import save_screening, stored_protocol
+from theratrial.store import stored_protocol
 from theratrial.store.clinical import cycles_of
 from theratrial.store.models import PatientRow, SiteRow, TrialRow
 from theratrial.store.timeline import (
@@ -198,16 +198,7 @@ def _all_protocols(session: Session) -> list[Protocol]:
 def trial_finder(patient_id: str, ctx: Context = Depends(require(Action.SCREEN))) -> dict[str, Any]:
     """Screen the stored record against every trial, rank, store each screening."""
     with tx(ctx.request) as session:
-        row = patient_in_scope(session, ctx.principal, patient_id)
-        content = load_record(session, patient_id)
-        if content is None:
-            raise ProblemError(
-                409,
-                "no record stored for this patient",
-                field="patient_id",
-                hint="POST the patient record to /api/v1/patients first",
-            )
-        patient = Patient.model_validate(content)
+        row, patient = stored_patient(session, ctx, patient_id)
         protocols = {p.id: p for p in _all_protocols(session)}
         today = dt.date.today()
         found = find_trials(patient, list(protocols.values()), on=patient.screening_date or today)
@@ -217,21 +208,9 @@ def trial_finder(patient_id: str, ctx: Context = Depends(require(Action.SCREEN))
         site = _site_code(session, row)
         items = []
         for rank, result in enumerate(found, start=1):
-            stored = save_screening(session, result, protocols[result.trial_id], site_code=site)
-            payload = screening_as_dict(result)
-            record(
-                session,
-                ctx,
-                action="create",
-                entity="screening",
-                entity_id=str(stored.id),
-                changes=[
-                    ("patient_id", None, patient_id),
-                    ("trial_id", None, result.trial_id),
-                    ("verdict", None, payload["verdict"]),
-                ],
-            )
-            title = protocols[result.trial_id].title
+            protocol = protocols[result.trial_id]
+            payload = store_screening(session, ctx, result, protocol, site, patient_id)
+            title = protocol.title
             items.append({"rank": rank, "title": title, **payload})
     return {"patient_id": patient_id, "items": items}
 
