@@ -110,3 +110,26 @@ def test_uniform_weighting_also_fits() -> None:
     fit = fit_tac(time_activity_curve(T8, _curve(terms, T8)), weighting="uniform")
     assert fit.success
     assert fit.tia_mbq_h == pytest.approx(tia_true, rel=1e-6)
+
+
+def test_a_phase_seen_at_one_time_point_only_is_not_identifiable() -> None:
+    # 4, 24, 96, 168 h: the fast phase (rate 1/h) is 5.5 MBq at 4 h and 4e-8 MBq at 24 h, so
+    # A1 exp(-4 lambda1) = 5.5 is all the data say about it. Every (A1, lambda1) on that curve
+    # fits exactly, with A1 / lambda1 anywhere from 40 to beyond 10,000 MBq h: the fit is
+    # rejected instead of returning an arbitrary integral.
+    t = np.array([4.0, 24.0, 96.0, 168.0])
+    a = _curve([(300.0, 1.0), (80.0, LAM_P + 0.002)], t)
+    fit = fit_tac(time_activity_curve(t, a, region="kidney"), "bi_exponential")
+    assert not fit.success
+    assert "one value" in fit.message
+    assert "0.1 %" in fit.message
+    assert fit.fallback == FALLBACK
+
+
+def test_a_fast_phase_seen_at_two_time_points_is_kept() -> None:
+    # the same curve sampled at 1 and 4 h as well: the fast phase shows at 1 h and 4 h
+    t = np.array([1.0, 4.0, 24.0, 96.0, 168.0])
+    terms = [(300.0, 1.0), (80.0, LAM_P + 0.002)]
+    fit = fit_tac(time_activity_curve(t, _curve(terms, t), region="kidney"), "bi_exponential")
+    assert fit.success, fit.message
+    assert fit.tia_mbq_h == pytest.approx(300.0 / 1.0 + 80.0 / (LAM_P + 0.002), rel=1e-5)

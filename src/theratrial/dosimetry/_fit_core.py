@@ -55,7 +55,8 @@ def levenberg_marquardt(
     vanishing step, or a cost at or below ``floor``); the caller falls back to
     :func:`scipy.optimize.least_squares` otherwise.
     """
-    x = np.clip(x0, lower, upper)
+    # small dense arrays: ndarray methods and ufuncs, not the np.* wrappers (call overhead)
+    x = np.minimum(np.maximum(x0, lower), upper)
     r, jac = fun(x)
     cost = float(r @ r)
     mu = 1e-3
@@ -65,27 +66,36 @@ def levenberg_marquardt(
         g = jac.T @ r
         # active set: parameters held at a bound that the gradient pushes against
         free = ~(((x <= lower) & (g > 0)) | ((x >= upper) & (g < 0)))
-        if not np.any(free):
+        every = bool(free.all())
+        if not every and not free.any():
             return x, True
-        jf = jac[:, free]
+        jf = jac if every else jac[:, free]
         a = jf.T @ jf
-        d = np.maximum(np.diag(a), 1e-30 * (float(np.max(np.diag(a))) + 1e-300))
+        diagonal = a.diagonal()
+        d = np.maximum(diagonal, 1e-30 * (float(diagonal.max()) + 1e-300))
+        rhs = -g if every else -g[free]
         while True:
-            step = np.zeros_like(x)
+            damped = a.copy()
+            damped.flat[:: damped.shape[0] + 1] += mu * d
             try:
-                step[free] = np.linalg.solve(a + mu * np.diag(d), -g[free])
+                solved = np.linalg.solve(damped, rhs)
             except np.linalg.LinAlgError:
-                step[:] = np.nan
-            x_new = np.clip(x + step, lower, upper)
-            if np.all(np.isfinite(x_new)):
+                solved = np.full(rhs.shape, np.nan)
+            if every:
+                step = solved
+            else:
+                step = np.zeros_like(x)
+                step[free] = solved
+            x_new = np.minimum(np.maximum(x + step, lower), upper)
+            if np.isfinite(x_new).all():
                 r_new, jac_new = fun(x_new)
                 cost_new = float(r_new @ r_new)
-                if np.isfinite(cost_new) and cost_new < cost:
+                if math.isfinite(cost_new) and cost_new < cost:
                     break
             mu *= 4.0
             if mu > 1e20:
                 return x, True  # no descent left: a (possibly bounded) minimum
-        moved = float(np.max(np.abs(x_new - x) / (np.abs(x) + 1e-12)))
+        moved = float((np.abs(x_new - x) / (np.abs(x) + 1e-12)).max())
         gain = cost - cost_new
         x, r, jac, cost = x_new, r_new, jac_new, cost_new
         mu = max(mu * 0.25, 1e-12)
@@ -154,7 +164,9 @@ def _run(
         return (value - a) / sigma, jac / sigma[:, None]
 
     x, converged = levenberg_marquardt(fun, x0, box[0], box[1], floor=floor)
-    if converged:
+    if converged or spec.phase_seen_once(x, lp, t):
+        # a phase fixed by one time point slides along a valley towards the rate bound:
+        # no solver converges there, and ``fit_tac`` rejects the point as not identifiable
         r, jac = fun(x)
         return Solution(x, r, jac, sigma, 1, "converged", 0)
     result = least_squares(lambda th: fun(th)[0], np.clip(x, box[0] + 1e-9, box[1] * 0.999),

@@ -156,7 +156,10 @@ def initial_guesses(
     """
     starts = _peeled(name, t, a, lp) + _grid(name, t, a, lp)
     unique: list[NDArray[np.float64]] = []
-    for s in starts:
-        if not any(np.allclose(s, u, rtol=1e-3, atol=1e-9) for u in unique):
-            unique.append(s)
+    for s in starts:  # drop near-copies (np.allclose, rtol 1e-3, atol 1e-9, of each kept one)
+        if unique:
+            kept = np.array(unique)
+            if bool((np.abs(s - kept) <= 1e-9 + 1e-3 * np.abs(kept)).all(axis=1).any()):
+                continue
+        unique.append(s)
     return unique

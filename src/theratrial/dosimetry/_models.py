@@ -13,7 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["MODELS", "TacModel"]
+__all__ = ["MODELS", "VISIBLE", "TacModel"]
+
+VISIBLE = 1e-3
+"""Fraction of the fitted curve below which a phase is not seen at a time point."""
 
 Terms = tuple[NDArray[np.float64], NDArray[np.float64]]
 
@@ -54,6 +57,30 @@ class TacModel:
         value = e @ amps
         jac = e @ self.amp_matrix - (e * amps[None, :] * t[:, None]) @ self.rate_matrix
         return value, jac
+
+    def phase_seen_once(
+        self, theta: NDArray[np.float64], lam_p: float, t: NDArray[np.float64]
+    ) -> bool:
+        """Whether a phase with an amplitude of its own shows at one time point at most.
+
+        A phase below :data:`VISIBLE` of the fitted curve at every time point but one is
+        fixed by that single value, which its amplitude and rate cannot both be estimated
+        from: any pair on the curve ``A e^(-lambda t_i) = const`` fits equally, and its
+        integral ``A / lambda`` is arbitrary (a non-identifiable phase; Jacquez, Compartmental
+        Analysis in Biology and Medicine, 3rd ed., BioMedware 1996, ch. 16). Models with a
+        single free amplitude (mono-exponential, uptake-washout) have no such phase.
+        """
+        if len(self.amplitude_index) < 2:
+            return False
+        amps, rates = self.terms(theta, lam_p)
+        e = np.exp(-np.outer(t, rates))
+        value = np.abs(e @ amps)
+        own = [k for k, row in enumerate(self.amp_matrix) if np.count_nonzero(row) == 1]
+        for k in own:  # terms whose amplitude is one parameter (not the tied uptake term)
+            shown = np.abs(amps[k]) * e[:, k] > VISIBLE * value
+            if int(np.count_nonzero(shown)) <= 1:
+                return True
+        return False
 
     def tia_and_gradient(
         self, theta: NDArray[np.float64], lam_p: float

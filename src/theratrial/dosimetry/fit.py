@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from theratrial.dosimetry._fit_core import RATE_MAX as _RATE_MAX
 from theratrial.dosimetry._fit_core import solve
-from theratrial.dosimetry._models import MODELS, TacModel
+from theratrial.dosimetry._models import MODELS, VISIBLE, TacModel
 from theratrial.dosimetry.tac import TimeActivityCurve
 from theratrial.errors import ParameterError
 
@@ -185,7 +185,7 @@ def _sigma(a: NDArray[np.float64], weighting: str) -> NDArray[np.float64]:
 
 
 def _degenerate(
-    model: TacModel, theta: NDArray[np.float64], top: float, lp: float, first_h: float
+    model: TacModel, theta: NDArray[np.float64], top: float, lp: float, t: NDArray[np.float64]
 ) -> str | None:
     if any(theta[i] < 1e-6 * top for i in model.amplitude_index):
         return "an amplitude is zero: the model collapses to a simpler one"
@@ -195,11 +195,16 @@ def _degenerate(
             return "two phases share one decay constant: the model collapses to a simpler one"
         if theta[i] > 0.999 * _RATE_MAX:
             return "a phase is instantaneous: the model collapses to a simpler one"
+    if model.phase_seen_once(theta, lp, t):
+        return (
+            f"a phase is below {100 * VISIBLE:g} % of the curve at every time point but one: "
+            "its amplitude and rate cannot both be estimated from one value"
+        )
     _, lams = model.terms(theta, lp)
-    if float(np.max(lams)) * first_h > 7.0:
+    if float(np.max(lams)) * float(t[0]) > 7.0:
         return (
             "the fastest phase is over before the first time point "
-            f"(lambda t1 = {float(np.max(lams)) * first_h:.1f} > 7): it cannot be identified"
+            f"(lambda t1 = {float(np.max(lams)) * float(t[0]):.1f} > 7): it cannot be identified"
         )
     return None
 
@@ -248,7 +253,7 @@ def fit_tac(
     theta = solution.theta
     if solution.status <= 0 or not np.all(np.isfinite(theta)):
         return _failed(tac, spec, weighting, f"optimizer failed: {solution.message}")
-    reason = _degenerate(spec, theta, top, lp, float(t[0]))
+    reason = _degenerate(spec, theta, top, lp, t)
     if reason is not None:
         return _failed(tac, spec, weighting, reason)
     wrss = solution.weighted_rss
