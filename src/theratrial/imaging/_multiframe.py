@@ -1,8 +1,9 @@
 """Reading multi-frame DICOM images and NIfTI files into arrays and grids (private).
 
 - NM Image Storage (reconstructed SPECT, one frame per slice): geometry from GDCM via
-  SimpleITK, which reads (0054,0022) Detector Information Sequence (Image Position and
-  Orientation of the first frame) and (0018,0088) Spacing Between Slices (PS3.3 C.8.4.9);
+  SimpleITK (the header only, not the pixels a second time), which reads (0054,0022)
+  Detector Information Sequence (Image Position and Orientation of the first frame) and
+  (0018,0088) Spacing Between Slices (PS3.3 C.8.4.9);
   pixel values from pydicom with (0028,1053) Rescale Slope and (0028,1052) Intercept.
 - Enhanced and legacy-converted multi-frame images: :meth:`highdicom.Image.get_volume`,
   which applies the per-frame pixel value transformations and sorts the frames.
@@ -62,14 +63,16 @@ def read_nm(path: Path, ds: Dataset) -> tuple[NDArray[np.float64], Grid, list[st
             field="ImageType (0008,0008)",
             hint="load the reconstructed SPECT (RECON TOMO), not projections or planar images",
         )
+    reader = sitk.ImageFileReader()
+    reader.SetFileName(str(path))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            image = sitk.ReadImage(str(path))
+            reader.ReadImageInformation()  # the geometry only: pixels come from pydicom
     except RuntimeError as exc:
         raise DicomError(f"cannot read NM geometry: {exc}", file=path) from exc
     frame_uid = get_str(ds, "FrameOfReferenceUID") or ""
-    grid = Grid.from_sitk(image, frame_of_reference_uid=frame_uid)
+    grid = Grid.from_sitk(reader, frame_of_reference_uid=frame_uid)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         stored = np.asarray(ds.pixel_array, dtype=np.float64)
@@ -147,8 +150,12 @@ def read_enhanced(path: Path, ds: Dataset) -> tuple[NDArray[np.float64], Grid, l
     return array, grid, ["multi-frame image: per-frame acquisition times not read"]
 
 
-def read_nifti(path: Path) -> tuple[NDArray[np.float64], Grid]:
-    """Array (z, y, x) and grid of a 3-D NIfTI file (a 4-D file with one volume is accepted)."""
+def read_nifti(path: Path, *, stored: bool = False) -> tuple[NDArray[Any], Grid]:
+    """Array (z, y, x) and grid of a 3-D NIfTI file (a 4-D file with one volume is accepted).
+
+    The array is float64, or with ``stored`` the file's own data type (masks: labels are
+    compared, not computed with, so no float copy is made).
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -164,8 +171,8 @@ def read_nifti(path: Path) -> tuple[NDArray[np.float64], Grid]:
         image = sitk.Extract(image, [*size[:3], 0], [0, 0, 0, 0])
     if image.GetDimension() != 3 or image.GetNumberOfComponentsPerPixel() != 1:
         raise DicomError("NIfTI is not a 3-D scalar image", file=path)
-    array = sitk.GetArrayFromImage(image).astype(np.float64)
-    return array, Grid.from_sitk(image)
+    array = sitk.GetArrayFromImage(image)
+    return (array if stored else array.astype(np.float64)), Grid.from_sitk(image)
 
 
 def _layout_key(ds: Dataset) -> tuple[object, ...]:

@@ -118,8 +118,10 @@ class Grid:
         return image
 
     @staticmethod
-    def from_sitk(image: sitk.Image, *, frame_of_reference_uid: str = "") -> Grid:
-        """The grid of a 3-D SimpleITK image."""
+    def from_sitk(
+        image: sitk.Image | sitk.ImageFileReader, *, frame_of_reference_uid: str = ""
+    ) -> Grid:
+        """The grid of a 3-D SimpleITK image, or of a reader that read its header only."""
         size = image.GetSize()
         return Grid(
             (int(size[2]), int(size[1]), int(size[0])),

@@ -220,8 +220,8 @@ def _check_nifti_whole(path: Path) -> None:
 
 def _load_nifti(path: Path, reference: Volume, roi: str | None = None) -> Mask:
     _check_nifti_whole(path)
-    values, grid = read_nifti(path)
-    labels = np.unique(values[values != 0])
+    values, grid = read_nifti(path, stored=True)
+    labels = np.unique(values[values != 0]).astype(np.float64)  # the label values as numbers
     notes = ["NIfTI carries no frame of reference: assumed to be the image's"]
     grid = grid.with_frame_of_reference(reference.frame_of_reference_uid)
     name = _nifti_name(path)
