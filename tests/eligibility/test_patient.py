@@ -296,3 +296,21 @@ def test_bundled_patients_are_valid_and_pseudonymous() -> None:
     assert all(isinstance(p, Patient) for p in patients)
     assert len({p.patient_id for p in patients}) == len(patients)
     assert all(p.patient_id.startswith("DEMO-") for p in patients)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("creatinine", -1.1), ("platelets", -150), ("alt", -0.5)]
+)
+def test_a_negative_lab_value_is_refused_with_the_field(name: str, value: float) -> None:
+    lab = {"name": name, "value": value, "unit": "mg/dL", "date": "2026-01-01"}
+    with pytest.raises(PatientRecordError, match="below zero") as err:
+        parse_patient(json.dumps({**MINIMAL, "labs": [lab]}), source="p.json")
+    assert err.value.field == "labs[0].value"
+    assert err.value.file == "p.json"
+
+
+@pytest.mark.parametrize(("name", "value"), [("base excess", -4.0), ("creatinine", 0.0)])
+def test_signed_differences_and_zero_are_accepted(name: str, value: float) -> None:
+    lab = {"name": name, "value": value, "unit": "mmol/L", "date": "2026-01-01"}
+    patient = parse_patient(json.dumps({**MINIMAL, "labs": [lab]}))
+    assert patient.labs[0].value == value

@@ -26,7 +26,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from theratrial.eligibility.units import parse_unit
 from theratrial.errors import InputError, PatientRecordError, UnitError
@@ -159,8 +167,18 @@ class Diagnosis(_Record):
         return self.primary_site.strip().lower().replace(" ", "_") in GEP_SITES
 
 
+_SIGNED_LABS = frozenset({"base_excess", "be", "base_deficit", "anion_gap"})
+"""Lab tests reported as differences, whose values may be below zero; every other result
+(a concentration, count, activity, clearance or ratio) is zero or more."""
+
+
 class LabResult(_Record):
-    """One laboratory result with its unit, the lab's reference range and its date."""
+    """One laboratory result with its unit, the lab's reference range and its date.
+
+    The value is finite, and zero or more unless the test is a signed difference
+    (:data:`_SIGNED_LABS`): a negative creatinine or platelet count is a typing error, which
+    a threshold such as "creatinine <= 1.5 x ULN" would otherwise pass.
+    """
 
     name: str
     value: float = Field(allow_inf_nan=False)
@@ -168,6 +186,17 @@ class LabResult(_Record):
     date: dt.date
     ref_low: float | None = None
     ref_high: float | None = None
+
+    @field_validator("value")
+    @classmethod
+    def _measurable(cls, value: float, info: ValidationInfo) -> float:
+        name = str(info.data.get("name", "")).strip().lower().replace(" ", "_").replace("-", "_")
+        if value < 0 and name not in _SIGNED_LABS:
+            raise ValueError(
+                f"{value:g} is below zero, which no {name or 'such'} result can be: check the "
+                "sign (a minus typed by mistake) and the value"
+            )
+        return value
 
 
 class LesionRecord(_Record):
