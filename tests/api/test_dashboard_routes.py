@@ -113,6 +113,9 @@ def test_dashboard_counts_screenings_enrolment_and_cycles(sqlite_server: Server)
     assert after["trial_totals"]["screened"] - before["trial_totals"]["screened"] == 4
     states = {c["cohort"] for c in after["escalation"]["cohorts"]}
     assert states == {"escalation-prior-prrt", "escalation-prrt-naive"}
+    # the registry states no design: BOIN at 0.25, said to be assumed
+    rule = after["escalation"]
+    assert (rule["design"], rule["target"], rule["design_source"]) == ("boin", 0.25, "assumed")
     # SITE-B sees its own patient's screening and the totals, and no SITE-A patient
     with sqlite_server.client("coordinator-b") as b:
         after_b = _dashboard(b)
@@ -195,6 +198,7 @@ def test_operating_characteristics_json_and_svg(sqlite_server: Server) -> None:
     assert doc["n_trials"] == 300
     assert sum(doc["selection_pct"]) + doc["stop_pct"] == pytest.approx(100.0)
     assert doc["scenario"].startswith("assumed")
+    assert (doc["design"], doc["target"], doc["design_source"]) == ("boin", 0.25, "assumed")
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert b"<svg" in svg.content[:400]
     assert bad.status_code == 422

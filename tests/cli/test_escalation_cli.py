@@ -305,3 +305,72 @@ def test_dlt_import_names_file_and_row_of_a_bad_pseudonym(tmp_path: Path, patien
     assert "field 'patient_id'" in line
     assert "pseudonym" in line
     assert _patients_in(db) == []  # all rows or none
+
+
+# 3/3 without DLT at 90 kBq/kg, then 1/3 with a DLT at 120 kBq/kg: 0.333 at the current level
+AT_DL2 = """patient_id,cohort,cycle,dose_level,dlt,event,grade,onset_date
+N01,escalation-prrt-naive,1,DL1,no,,,
+N02,escalation-prrt-naive,1,DL1,no,,,
+N03,escalation-prrt-naive,1,DL1,no,,,
+N04,escalation-prrt-naive,1,DL2,yes,thrombocytopenia,4,2026-02-01
+N05,escalation-prrt-naive,1,DL2,no,,,
+N06,escalation-prrt-naive,1,DL2,no,,,
+"""
+
+
+def _protocol_with_target(tmp_path: Path, target: str) -> Path:
+    from importlib import resources
+
+    folder = resources.files("theratrial.protocol") / "trials"
+    source = (folder / "NCT06732505.yaml").read_text(encoding="utf-8")
+    text = source.replace("id: NCT06732505\n", "id: PHASE1-T30\n", 1)
+    text = text.replace(
+        "registry_ids: [NCT06732505, IIT-XT024-1-01]", "registry_ids: [PHASE1-T30]", 1
+    )
+    text = text.replace(
+        "  cohort_size: 3\n", f"  cohort_size: 3\n  design: BOIN\n  target_dlt_rate: {target}\n", 1
+    )
+    path = tmp_path / "phase1.yaml"
+    path.write_text(text)
+    return path
+
+
+def _decide(db: Path, trial: str, *extra: str) -> dict:  # type: ignore[type-arg]
+    result = runner.invoke(app, ["escalation", "--trial", trial, "--db", str(db), "--json", *extra])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)  # type: ignore[no-any-return]
+
+
+def test_the_protocol_states_the_design_and_target_that_decide(tmp_path: Path) -> None:
+    # BOIN (Liu & Yuan 2015): target 0.25 -> lambda_d 0.298, target 0.30 -> lambda_d 0.358.
+    # 1/3 at the current level (0.333) de-escalates at 0.25 and stays at 0.30.
+    csv_file = tmp_path / "dlt.csv"
+    csv_file.write_text(AT_DL2)
+    stated = str(_protocol_with_target(tmp_path, "0.3"))
+    for trial, db in (("NCT06732505", tmp_path / "a.sqlite"), (stated, tmp_path / "b.sqlite")):
+        result = runner.invoke(app, ["dlt", "import", str(csv_file), "--trial", trial,
+                                     "--db", str(db)])  # fmt: skip
+        assert result.exit_code == 0, result.output
+    assumed = _decide(tmp_path / "a.sqlite", "NCT06732505")
+    assert (assumed["design"], assumed["target"], assumed["design_source"]) == (
+        "boin", 0.25, "assumed")  # fmt: skip
+    naive = {c["cohort"]: c for c in assumed["cohorts"]}["escalation-prrt-naive"]
+    assert naive["decision"] == "de-escalate"
+    assert naive["next_level_id"] == "DL1"
+
+    own = _decide(tmp_path / "b.sqlite", stated)
+    assert (own["design"], own["target"], own["design_source"]) == ("boin", 0.3, "protocol")
+    naive = {c["cohort"]: c for c in own["cohorts"]}["escalation-prrt-naive"]
+    assert naive["decision"] == "stay"
+    assert naive["next_level_id"] == "DL2"
+
+    asked = _decide(tmp_path / "b.sqlite", stated, "--target", "0.25")
+    assert (asked["target"], asked["design_source"]) == (0.25, "request")
+    naive = {c["cohort"]: c for c in asked["cohorts"]}["escalation-prrt-naive"]
+    assert naive["decision"] == "de-escalate"
+
+    table = runner.invoke(
+        app, ["escalation", "--trial", stated, "--db", str(tmp_path / "b.sqlite")]
+    )
+    assert table.exit_code == 0, table.output
+    assert "boin, target 0.3, the protocol's" in table.output

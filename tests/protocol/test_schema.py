@@ -92,6 +92,35 @@ def test_dosing_per_weight_levels() -> None:
     assert [lv.activity_kbq_per_kg for lv in dosing.levels] == [90, 120]
 
 
+@pytest.mark.parametrize(("given", "read"), [("BOIN", "boin"), ("3 + 3", "3+3"), ("i3+3", "i3+3")])
+def test_dosing_states_its_design_in_any_spelling(given: str, read: str) -> None:
+    dosing = Dosing.model_validate(
+        {"rule": "fixed", "levels": [{"id": "A", "activity_gbq": 7.4}], "design": given,
+         "target_dlt_rate": 0.3}
+    )  # fmt: skip
+    assert (dosing.design, dosing.target_dlt_rate) == (read, 0.3)
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"), [({"design": "boinn"}, "design"), ({"target_dlt_rate": 1.2}, "target")]
+)
+def test_dosing_refuses_an_unknown_design_or_a_target_outside_0_1(
+    extra: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationError, match=field):
+        Dosing.model_validate({"rule": "fixed", "levels": [{"id": "A", "activity_gbq": 7.4}],
+                               **extra})  # fmt: skip
+
+
+def test_the_designs_a_protocol_may_state_are_those_the_design_package_has() -> None:
+    from typing import get_args
+
+    from theratrial.design import DESIGN_NAMES
+
+    stated = get_args(get_args(Dosing.model_fields["design"].annotation)[0])
+    assert set(stated) == set(DESIGN_NAMES)
+
+
 # -- schedule ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("interval", "low", "high", "ok"),

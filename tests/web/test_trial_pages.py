@@ -77,6 +77,9 @@ def _escalation_flow(web: Any, name: str) -> None:
     section.wait_for()
     assert want[COHORT]["decision"] in section.locator(".decision-line").inner_text()
     assert want[COHORT]["reason"] in section.locator(".why").inner_text()
+    # the form starts from the protocol's rule, and the page says where it comes from
+    assert page.locator("#run-form select[name=design]").input_value() == expected["design"]
+    assert "assumed: the protocol states none" in page.locator("#decision-out").inner_text()
     assert page.locator("#sign-form").count() == 0  # the statistician runs, does not sign
     web.a11y(f"{name}-statistician")
     web.shot(f"{name}-statistician")
@@ -204,6 +207,8 @@ def test_dashboard_shows_the_funnel_and_the_escalation_state(web) -> None:  # ty
     assert COHORT in page.locator("#by-cohort").inner_text()
     rows = page.locator("#escalation-table tbody tr")
     assert rows.count() == 2
+    rule = page.locator("#escalation-state").inner_text()
+    assert "Design boin with target DLT probability 0.25 (assumed" in rule
     decisions = {c["cohort"]: c["decision"] for c in dash["escalation"]["cohorts"]}
     assert decisions[COHORT] in rows.filter(has_text=COHORT).inner_text()
     cycles = page.locator("#cycle-table tbody tr", has_text=eligible).inner_text()

@@ -123,8 +123,10 @@ class SignIn(_Body):
 class EscalationSignIn(SignIn):
     """``POST /trials/{trial_id}/escalation``: a signed decision, with its inputs."""
 
-    design: str = Field(default="boin", max_length=16)
-    target: float = Field(default=0.25, gt=0, lt=1)
+    design: str | None = Field(default=None, max_length=16)
+    """Default: the protocol's design (dosing.design), else BOIN."""
+    target: float | None = Field(default=None, gt=0, lt=1)
+    """Default: the protocol's target DLT probability, else 0.25."""
     as_of: dt.date | None = None
 
 

@@ -36,8 +36,12 @@ __all__ = ["register"]
 
 def escalation_command(
     trial: str = typer.Option(..., "--trial", help="Trial id."),
-    design: str = typer.Option("boin", "--design", help="boin, crm, mtpi2, i3+3 or 3+3."),
-    target: float = typer.Option(0.25, "--target", help="Target DLT probability."),
+    design: str | None = typer.Option(
+        None, "--design", help="boin, crm, mtpi2, i3+3 or 3+3 (default: the protocol's)."
+    ),
+    target: float | None = typer.Option(
+        None, "--target", help="Target DLT probability (default: the protocol's)."
+    ),
     skeleton: str | None = typer.Option(None, "--skeleton", help="CRM skeleton, comma-separated."),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Date of the decision, YYYY-MM-DD (default today)."
@@ -51,7 +55,8 @@ def escalation_command(
     windows (dosing.dlt_window_days after each administration) have ended on --as-of;
     until then it is "wait", with "missing": the patients still to enrol and the patients
     whose window is still open, with its last day. A record without an administration
-    date is taken as followed through its window.
+    date is taken as followed through its window. The design and target are the
+    protocol's (dosing.design, dosing.target_dlt_rate), else BOIN at 0.25, said as assumed.
     """
     with handle_errors():
         protocol = find_protocol(trial)
@@ -67,20 +72,20 @@ def escalation_command(
             return
         unit = level_unit(protocol)
         payload = document["cohorts"]
-        _print_escalation(protocol.id, design, target, today, unit, payload)
+        _print_escalation(document, today, unit, payload)
 
 
 def _print_escalation(
-    trial_id: str,
-    design: str,
-    target: float,
-    today: dt.date,
-    unit: str,
-    payload: list[dict[str, Any]],
+    document: dict[str, Any], today: dt.date, unit: str, payload: list[dict[str, Any]]
 ) -> None:
     """One block per cohort, each line short enough for 80 columns; numbers never cut."""
+    rule = document["design"]
+    if document["target"] is not None:
+        rule += f", target {document['target']:g}"
+    source = {"protocol": "the protocol's", "assumed": "assumed: the protocol states none"}
+    note = source.get(document["design_source"], "as asked")
     console.print(
-        f"[bold]{trial_id}[/]: next cohort per escalation cohort ({design}, target {target:g}, "
+        f"[bold]{document['trial_id']}[/]: next cohort per escalation cohort ({rule}, {note}; "
         f"as of {today})",
         soft_wrap=False,
     )

@@ -133,8 +133,12 @@ def _trial_of(session: object, patient: str, cycle: int) -> str:
 @report_app.command("escalation")
 def escalation_command(
     trial: str = typer.Option(..., "--trial", help="Trial id."),
-    design: str = typer.Option("boin", "--design", help="boin, crm, mtpi2, i3+3 or 3+3."),
-    target: float = typer.Option(0.25, "--target", help="Target DLT probability."),
+    design: str | None = typer.Option(
+        None, "--design", help="boin, crm, mtpi2, i3+3 or 3+3 (default: the protocol's)."
+    ),
+    target: float | None = typer.Option(
+        None, "--target", help="Target DLT probability (default: the protocol's)."
+    ),
     as_of: str | None = typer.Option(None, "--as-of", help="Date of the decisions, YYYY-MM-DD."),
     db: str | None = DB_OPTION,
     out: Path = OUT,

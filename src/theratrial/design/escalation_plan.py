@@ -10,6 +10,7 @@ names its event), before anything is stored.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from theratrial.design.cohorts import CohortPlan, DltRecord
@@ -17,13 +18,68 @@ from theratrial.errors import InputError, TableError
 from theratrial.protocol.schema import Protocol
 
 __all__ = [
+    "ASSUMED_DESIGN",
+    "ProtocolDesign",
     "check_correction",
     "check_dlt_ids",
     "escalation_ids",
     "level_values",
     "plans_from_protocol",
+    "protocol_design",
     "validate_dlt_record",
 ]
+
+ASSUMED_DESIGN = ("boin", 0.25)
+"""Design and target used when the protocol states none: BOIN at a target DLT probability
+of 0.25 (Liu & Yuan, J R Stat Soc C 64 (2015) 507; the target of many phase I trials of
+cytotoxic and radioligand therapies)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolDesign:
+    """The dose-finding design of a decision: its name, target and where they come from.
+
+    ``source`` is ``"protocol"`` (stated in ``dosing``), ``"assumed"`` (the protocol states
+    none: :data:`ASSUMED_DESIGN`) or ``"request"`` (a statistician asked for this one).
+    """
+
+    design: str
+    target: float | None
+    source: str
+
+
+def protocol_design(
+    protocol: Protocol, *, design: str | None = None, target: float | None = None
+) -> ProtocolDesign:
+    """The design and target to decide with: those asked for, else the protocol's.
+
+    A design asked for without a target keeps the protocol's target (or 0.25 when it has
+    none); the 3+3 has no target. Asking for exactly the protocol's rule is not a request.
+
+    Examples
+    --------
+    >>> from theratrial.protocol import bundled_protocols
+    >>> trial = {p.id: p for p in bundled_protocols()}["NCT06732505"]
+    >>> protocol_design(trial)
+    ProtocolDesign(design='boin', target=0.25, source='assumed')
+    >>> protocol_design(trial, target=0.3)
+    ProtocolDesign(design='boin', target=0.3, source='request')
+    >>> protocol_design(trial, design="BOIN", target=0.25).source
+    'assumed'
+    >>> protocol_design(trial, design="3+3")
+    ProtocolDesign(design='3+3', target=None, source='request')
+    """
+    dosing = protocol.dosing
+    stated_design = dosing.design if dosing is not None else None
+    stated_target = dosing.target_dlt_rate if dosing is not None else None
+    default_name = stated_design or ASSUMED_DESIGN[0]
+    default_rate = stated_target if stated_target is not None else ASSUMED_DESIGN[1]
+    stated = stated_design is not None or stated_target is not None
+    name = (design or default_name).strip().lower().replace(" ", "")
+    rate = None if name == "3+3" else (target if target is not None else default_rate)
+    if (name, rate) == (default_name, None if default_name == "3+3" else default_rate):
+        return ProtocolDesign(name, rate, "protocol" if stated else "assumed")
+    return ProtocolDesign(name, rate, "request")
 
 
 def level_values(protocol: Protocol) -> dict[str, float]:

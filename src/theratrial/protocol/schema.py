@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from theratrial.protocol.rules import Rule
 
@@ -59,7 +59,9 @@ class Dosing(_Model):
 
     ``cohort_size`` (patients per escalation cohort) and ``dlt_window_days`` (the DLT
     observation window after each administration, days) let an escalation decision wait
-    for a complete cohort whose windows have ended.
+    for a complete cohort whose windows have ended. ``design`` and ``target_dlt_rate`` are
+    the dose-finding rule the protocol states; every escalation decision, signature,
+    dashboard and report uses them unless a statistician asks for another.
     """
 
     rule: Literal["fixed", "per_weight"]
@@ -67,7 +69,17 @@ class Dosing(_Model):
     start_level: str | None = None
     cohort_size: int | None = Field(default=None, ge=1)
     dlt_window_days: int | None = Field(default=None, ge=1)
+    design: Literal["3+3", "boin", "crm", "mtpi2", "i3+3"] | None = None
+    """The dose-finding design the protocol states (None: not stated)."""
+    target_dlt_rate: float | None = Field(default=None, gt=0, lt=1)
+    """The target DLT probability it states (None: not stated; the 3+3 has none)."""
     note: str | None = None
+
+    @field_validator("design", mode="before")
+    @classmethod
+    def _design_spelling(cls, value: object) -> object:
+        # "BOIN", "3 + 3", "i3+3": one spelling per design
+        return value.strip().lower().replace(" ", "") if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _levels_match_rule(self) -> Dosing:

@@ -33,13 +33,17 @@ def escalation_document(
     session: Session,
     protocol: Protocol,
     *,
-    design: str = "boin",
-    target: float = 0.25,
+    design: str | None = None,
+    target: float | None = None,
     as_of: dt.date,
 ) -> Document:
-    """DLT listing by dose level, each cohort's decision with its rule and inputs."""
+    """DLT listing by dose level, each cohort's decision with its rule and inputs.
+
+    ``design`` and ``target`` default to the protocol's (else BOIN at 0.25, said assumed).
+    """
     version = register_protocol(session, protocol)
     doc = escalation_decisions(session, protocol, design=design, target=target, as_of=as_of)
+    design, target = str(doc["design"]), doc["target"]
     stored = dlt_rows(session, trial_id=protocol.id)
     listing = Table(
         (
@@ -131,7 +135,8 @@ def escalation_document(
             Input("decisions (escalation --json)", protocol.id, json_sha256(doc)),
         ),
         methods=(
-            f"Design {design} with target DLT probability {fmt(target)}: BOIN (Liu & Yuan "
+            f"Design {design} with target DLT probability {fmt(target)} "
+            f"({_SOURCE[doc['design_source']]}): BOIN (Liu & Yuan "
             "2015, JRSS C 64:507), CRM (O'Quigley et al. 1990, Biometrics 46:33), "
             "mTPI-2 (Guo et al. 2017, Contemp Clin Trials 58:23), i3+3 (Liu et al. 2020), "
             "3+3; each escalation cohort is escalated independently.",
@@ -139,8 +144,15 @@ def escalation_document(
     )
 
 
+_SOURCE = {
+    "protocol": "as the protocol states",
+    "assumed": "assumed: the protocol states no design",
+    "request": "as asked for this report",
+}
+
+
 def _operating_characteristics(
-    protocol: Protocol, doc: dict[str, Any], design: str, target: float
+    protocol: Protocol, doc: dict[str, Any], design: str, target: float | None
 ) -> Section:
     """Operating characteristics of the design on a flat scenario (few trials: fast)."""
     from theratrial.design import simulate

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from theratrial.design import DltRecord, create_design, decide_per_cohort
 from theratrial.design.decision_doc import decision_as_dict
-from theratrial.design.escalation_plan import level_values, plans_from_protocol
+from theratrial.design.escalation_plan import level_values, plans_from_protocol, protocol_design
 from theratrial.protocol.schema import Protocol
 from theratrial.store.dlt import dlt_rows
 from theratrial.store.repository import register_protocol
@@ -35,14 +35,20 @@ def escalation_decisions(
     session: Session,
     protocol: Protocol,
     *,
-    design: str = "boin",
-    target: float = 0.25,
+    design: str | None = None,
+    target: float | None = None,
     skeleton: Sequence[float] | None = None,
     as_of: dt.date,
 ) -> dict[str, Any]:
-    """The decision per escalation cohort: ``trial_id``, ``as_of``, ``cohort_size``,
-    ``dlt_window_days`` and ``cohorts`` (each :func:`decision_as_dict` plus ``cohort`` and
-    ``next_level_id``), in the protocol's cohort order.
+    """The decision per escalation cohort: ``trial_id``, ``design``, ``target``,
+    ``design_source``, ``as_of``, ``cohort_size``, ``dlt_window_days`` and ``cohorts``
+    (each :func:`decision_as_dict` plus ``cohort`` and ``next_level_id``), in the
+    protocol's cohort order.
+
+    ``design`` and ``target`` default to the protocol's (``dosing.design``,
+    ``dosing.target_dlt_rate``), else BOIN at 0.25
+    (:func:`theratrial.design.escalation_plan.protocol_design`); ``design_source`` says
+    which.
 
     Raises
     ------
@@ -69,7 +75,8 @@ def escalation_decisions(
                 within_dlt_window=row.within_dlt_window,
             )
         )
-    chosen = create_design(design, target=target, skeleton=skeleton)
+    rule = protocol_design(protocol, design=design, target=target)
+    chosen = create_design(rule.design, target=rule.target, skeleton=skeleton)
     window = protocol.dosing.dlt_window_days if protocol.dosing else None
     decisions = decide_per_cohort(chosen, plans, records, dlt_window_days=window, as_of=as_of)
     unit = level_unit(protocol)
@@ -86,6 +93,9 @@ def escalation_decisions(
         cohorts.append(item)
     return {
         "trial_id": protocol.id,
+        "design": rule.design,
+        "target": rule.target,
+        "design_source": rule.source,
         "as_of": as_of.isoformat(),
         "cohort_size": plans[0].cohort_size,
         "dlt_window_days": window,

@@ -30,7 +30,7 @@ from theratrial.api.problems import ProblemError
 from theratrial.api.routers._common import jsonable, protocol_for
 from theratrial.design import create_design, simulate
 from theratrial.design.decision_doc import simulation_as_dict
-from theratrial.design.escalation_plan import plans_from_protocol
+from theratrial.design.escalation_plan import plans_from_protocol, protocol_design
 from theratrial.errors import TheratrialError
 from theratrial.protocol.schema import Protocol
 from theratrial.store import register_protocol
@@ -114,11 +114,16 @@ def _escalation_state(session: Any, protocol: Protocol, today: dt.date) -> dict[
     try:
         doc = escalation_decisions(session, protocol, as_of=today)
     except TheratrialError as exc:
-        return {"available": False, "note": exc.message, "cohorts": []}
+        rule = protocol_design(protocol)
+        return {
+            "available": False, "note": exc.message, "cohorts": [], "design": rule.design,
+            "target": rule.target, "design_source": rule.source,
+        }  # fmt: skip
     return {
         "available": True,
-        "design": "boin",
-        "target": 0.25,
+        "design": doc["design"],
+        "target": doc["target"],
+        "design_source": doc["design_source"],
         "as_of": doc["as_of"],
         "dlt_window_days": doc["dlt_window_days"],
         "cohorts": [
@@ -218,14 +223,15 @@ def _simulate(
     trial_id: str,
     *,
     cohort: str | None,
-    design: str,
-    target: float,
+    design: str | None,
+    target: float | None,
     n_trials: int,
     seed: int,
     truth: str | None,
     max_n: int | None,
 ) -> dict[str, Any]:
     protocol = protocol_for(session, trial_id)
+    rule = protocol_design(protocol, design=design, target=target)
     plans = plans_from_protocol(protocol)
     plan = next((p for p in plans if p.cohort_id == cohort), None) if cohort else plans[0]
     if plan is None:
@@ -258,7 +264,7 @@ def _simulate(
             )
     size = plan.cohort_size or 3
     oc = simulate(
-        create_design(design, target=target),
+        create_design(rule.design, target=rule.target),
         probs,
         cohort_size=size,
         max_n=max_n or plan.max_n or 8 * size,
@@ -270,6 +276,7 @@ def _simulate(
     doc = simulation_as_dict(oc, level_unit(protocol))
     doc["trial_id"] = protocol.id
     doc["cohort"] = plan.cohort_id
+    doc["design_source"] = rule.source
     doc["scenario"] = (
         "assumed: the protocol states no true DLT probabilities; 0.05 at the lowest level "
         "rising by 0.10 per level"
@@ -281,8 +288,8 @@ def _simulate(
 
 _OC_QUERY: dict[str, Any] = {
     "cohort": Query(None, max_length=64, description="Escalation cohort (default: the first)."),
-    "design": Query("boin", max_length=16),
-    "target": Query(0.25, gt=0, lt=1, description="Target DLT probability."),
+    "design": Query(None, max_length=16, description="Default: the protocol's design."),
+    "target": Query(None, gt=0, lt=1, description="Target DLT probability (the protocol's)."),
     "n_trials": Query(1000, ge=1, le=MAX_OC_TRIALS, description="Simulated trials."),
     "seed": Query(20250101, ge=0, le=2**32 - 1),
     "truth": Query(None, max_length=400, description="True DLT probability per level, a,b,..."),
@@ -295,8 +302,8 @@ def operating_characteristics(
     trial_id: str,
     ctx: Context = Depends(require(Action.READ_TRIALS)),
     cohort: str | None = _OC_QUERY["cohort"],
-    design: str = _OC_QUERY["design"],
-    target: float = _OC_QUERY["target"],
+    design: str | None = _OC_QUERY["design"],
+    target: float | None = _OC_QUERY["target"],
     n_trials: int = _OC_QUERY["n_trials"],
     seed: int = _OC_QUERY["seed"],
     truth: str | None = _OC_QUERY["truth"],
@@ -324,8 +331,8 @@ def operating_characteristics_svg(
     trial_id: str,
     ctx: Context = Depends(require(Action.READ_TRIALS)),
     cohort: str | None = _OC_QUERY["cohort"],
-    design: str = _OC_QUERY["design"],
-    target: float = _OC_QUERY["target"],
+    design: str | None = _OC_QUERY["design"],
+    target: float | None = _OC_QUERY["target"],
     n_trials: int = _OC_QUERY["n_trials"],
     seed: int = _OC_QUERY["seed"],
     truth: str | None = _OC_QUERY["truth"],
@@ -350,7 +357,9 @@ def operating_characteristics_svg(
     fig = operating_characteristics_figure(
         out["oc"],
         level_unit=out["unit"],
-        title=f"{doc['design']} (target {doc['target']:g}), cohort {doc['cohort']}, "
+        title=f"{doc['design']}"
+        + (f" (target {doc['target']:g})" if doc.get("target") is not None else "")
+        + f", cohort {doc['cohort']}, "
         f"{doc['n_trials']} simulated trials",
     )
     buffer = io.BytesIO()

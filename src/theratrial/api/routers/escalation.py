@@ -28,7 +28,7 @@ router = APIRouter(prefix="/trials/{trial_id}/escalation", tags=["dose finding"]
 
 
 def _decide(
-    session: Any, trial_id: str, *, design: str, target: float, as_of: dt.date
+    session: Any, trial_id: str, *, design: str | None, target: float | None, as_of: dt.date
 ) -> dict[str, Any]:
     protocol = protocol_for(session, trial_id)
     doc = escalation_decisions(session, protocol, design=design, target=target, as_of=as_of)
@@ -37,8 +37,9 @@ def _decide(
     result: dict[str, Any] = jsonable(
         {
             "trial_id": protocol.id,
-            "design": design,
-            "target": target,
+            "design": doc["design"],
+            "target": doc["target"],
+            "design_source": doc["design_source"],
             "as_of": as_of,
             "dlt_window_days": window,
             "cohorts": cohorts,
@@ -51,11 +52,16 @@ def _decide(
 def get_decision(
     trial_id: str,
     ctx: Context = Depends(require(Action.RUN_ESCALATION)),
-    design: str = Query("boin", max_length=16),
-    target: float = Query(0.25, gt=0, lt=1),
+    design: str | None = Query(None, max_length=16, description="Default: the protocol's."),
+    target: float | None = Query(None, gt=0, lt=1, description="Default: the protocol's."),
     as_of: dt.date | None = None,
 ) -> dict[str, Any]:
-    """The decision per escalation cohort, with the signatures given to it so far."""
+    """The decision per escalation cohort, with the signatures given to it so far.
+
+    The design and target are the protocol's (``dosing.design``, ``dosing.target_dlt_rate``)
+    unless asked for; ``design_source`` says ``protocol``, ``assumed`` (BOIN at 0.25: the
+    protocol states none) or ``request``.
+    """
     with tx(ctx.request) as session:
         payload = _decide(
             session, trial_id, design=design, target=target, as_of=as_of or dt.date.today()

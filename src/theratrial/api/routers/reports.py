@@ -75,8 +75,8 @@ class ReportIn(BaseModel):
     trial_id: str | None = Field(default=None, max_length=64)
     patient_id: str | None = Field(default=None, max_length=64)
     cycle: int | None = Field(default=None, ge=1)
-    design: str = Field(default="boin", max_length=16)
-    target: float = Field(default=0.25, gt=0, lt=1)
+    design: str | None = Field(default=None, max_length=16)
+    target: float | None = Field(default=None, gt=0, lt=1)
     as_of: dt.date | None = None
     measurements: list[MeasurementIn] | None = Field(default=None, max_length=100_000)
     confidence: float = Field(default=0.95, gt=0, lt=1)

@@ -3,6 +3,7 @@
 // GET /api/v1/trials/{id}/dashboard (the store and the planner compute them; nothing here).
 import { get } from "../api.js";
 import { badge, fmt, h, page, table } from "../ui.js";
+import { designRule } from "./escalation.js";
 
 const QUANTITY = { absorbed_dose_gy: "absorbed dose", bed_gy: "BED", rbe_weighted_dose_gy: "RBE-weighted dose" };
 
@@ -138,7 +139,7 @@ function escalationSection(d, trial) {
   const e = d.escalation;
   return h("section.card#escalation-state", { "aria-labelledby": "esc-h" },
     h("h2#esc-h", "Escalation state"),
-    e.available ? h("p.muted", `Design ${e.design} with target DLT probability ${e.target}, as of ${e.as_of}; DLT window ${fmt(e.dlt_window_days, "days")}.`)
+    e.available ? h("p.muted", `${designRule(e)}, as of ${e.as_of}; DLT window ${fmt(e.dlt_window_days, "days")}.`)
       : h("p.note", e.note),
     e.available ? table("Current decision per escalation cohort", [
       { key: "cohort", label: "Cohort" },

@@ -13,6 +13,13 @@ function fill(el, ...children) {
 }
 
 const DESIGNS = [["boin", "BOIN"], ["mtpi2", "mTPI-2"], ["i3+3", "i3+3"], ["3+3", "3+3"]];
+const SOURCES = { protocol: "as the protocol states", assumed: "assumed: the protocol states none", request: "as asked" };
+
+// "Design boin with target DLT probability 0.25 (assumed: the protocol states none)".
+export function designRule(d) {
+  const target = d.target === null || d.target === undefined ? "" : ` with target DLT probability ${d.target}`;
+  return `Design ${d.design}${target} (${SOURCES[d.design_source] || "as asked"})`;
+}
 const MEANINGS = ["decided", "reviewed", "approved"];
 
 function q(params) {
@@ -29,7 +36,7 @@ function dltTable(cohort, levels, unit, dash) {
   return table(`DLTs by dose level, cohort ${cohort} (all sites)`, [
     { key: "id", label: "Dose level" },
     { key: "value", label: "Activity", unit, numeric: true },
-    { key: "treated", label: "Treated", unit: "patients", numeric: true },
+    { key: "treated", label: "Cycles recorded", unit: "patients", numeric: true },
     { key: "n", label: "DLT-evaluable", unit: "patients", numeric: true },
     { key: "dlt", label: "With a DLT", unit: "patients", numeric: true },
     { key: "rate", label: "Observed DLT rate", numeric: true, render: (r) => (r.n ? fmt(r.dlt / r.n, "", 2) : "—") },
@@ -95,12 +102,19 @@ function signForm(trial, decision, onSigned) {
     form);
 }
 
-function runPanel(trial, ctx) {
+// Design and target fields, filled with the protocol's rule (the dashboard's escalation state).
+function ruleFields(rule) {
+  return [
+    field({ name: "design", label: "Design", options: DESIGNS, value: rule.design || "boin", help: "default: the protocol's" }),
+    field({ name: "target", label: "Target DLT probability", type: "number", value: rule.target ?? "", step: "0.01", min: "0.05", max: "0.5", help: "none for the 3+3" }),
+  ];
+}
+
+function runPanel(trial, ctx, rule) {
   const out = h("div#decision-out", { "aria-live": "polite" });
   const form = h("form#run-form", { novalidate: true, "aria-labelledby": "run-h" },
     h("div.form-row",
-      field({ name: "design", label: "Design", options: DESIGNS, value: "boin" }),
-      field({ name: "target", label: "Target DLT probability", type: "number", value: 0.25, step: "0.01", min: "0.05", max: "0.5" }),
+      ...ruleFields(rule),
       field({ name: "as_of", label: "As of", type: "date", value: new Date().toISOString().slice(0, 10) })),
     h("div.actions", h("button.primary#run-decision", { type: "submit" }, "Run decision")));
   async function run() {
@@ -114,7 +128,7 @@ function runPanel(trial, ctx) {
       throw err;
     }
     fill(out,
-      h("p.muted", `Design ${d.design}, target ${d.target}, as of ${d.as_of}; DLT window ${fmt(d.dlt_window_days, "days")}.`),
+      h("p.muted", `${designRule(d)}, as of ${d.as_of}; DLT window ${fmt(d.dlt_window_days, "days")}.`),
       ...d.cohorts.map((c) => h("section.cohort-decision", { "aria-label": `Decision for cohort ${c.cohort}` },
         h("h3", `Cohort ${c.cohort}`), decisionCard(c))),
       h("h3", "Signatures"),
@@ -129,7 +143,7 @@ function runPanel(trial, ctx) {
 function stateTable(dash) {
   const e = dash.escalation;
   if (!e.available) return h("p.note", e.note);
-  return table(`Current decision per cohort (${e.design}, target ${e.target}, as of ${e.as_of})`, [
+  return table(`Current decision per cohort (${designRule(e)}, as of ${e.as_of})`, [
     { key: "cohort", label: "Cohort" },
     { key: "decision", label: "Decision", render: (r) => badge(r.decision, r.decision) },
     { key: "next_level", label: "Next level", render: (r) => (r.next_level === null ? "—" : `${r.next_level_id || ""} ${fmt(r.next_level, r.level_unit)}`) },
@@ -137,13 +151,12 @@ function stateTable(dash) {
   ], e.cohorts, { id: "escalation-state" });
 }
 
-function ocPanel(trial, cohorts, unit) {
+function ocPanel(trial, cohorts, unit, rule) {
   const out = h("div#oc-out", { "aria-live": "polite" });
   const form = h("form#oc-form", { novalidate: true, "aria-labelledby": "oc-h" },
     h("div.form-row",
       field({ name: "cohort", label: "Cohort", options: cohorts.map((c) => c.id), value: cohorts[0].id }),
-      field({ name: "design", label: "Design", options: DESIGNS, value: "boin" }),
-      field({ name: "target", label: "Target DLT probability", type: "number", value: 0.25, step: "0.01", min: "0.05", max: "0.5" }),
+      ...ruleFields(rule),
       field({ name: "truth", label: "True DLT probabilities", help: "one per level, comma-separated; empty: assumed" }),
       field({ name: "n_trials", label: "Simulated trials", type: "number", value: 1000, min: "1", max: "5000", step: "1" }),
       field({ name: "seed", label: "Seed", type: "number", value: 20250101, min: "0", step: "1" })),
@@ -241,9 +254,10 @@ export async function render(main, ctx) {
     })));
   main.append(h("section.card#state", { "aria-labelledby": "state-h" },
     h("h2#state-h", "Current state"), stateTable(dash)));
-  if (ctx.can("run_escalation")) main.append(runPanel(trial, ctx));
+  const rule = dash.escalation; // the protocol's design and target, decided or not
+  if (ctx.can("run_escalation")) main.append(runPanel(trial, ctx, rule));
   else main.append(h("p.note#no-run", "Running and signing the decision is for the statistician and the investigator."));
-  main.append(ocPanel(trial, cohorts, unit));
+  main.append(ocPanel(trial, cohorts, unit, rule));
   if (ctx.can("record_dlt")) {
     main.append(dltForm(protocol.id, cohorts, levels, async () => ctx.navigate(ctx.path)));
   }
