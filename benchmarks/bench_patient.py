@@ -9,7 +9,10 @@ warm-up run. Prints per run the wall time and the CPU time of this process and o
 worker processes, then the best and median wall times, their ratio (the goal is
 ``workers=2`` within 0.6 x the one-core wall time on a two-core machine) and whether the
 two results are identical. ``--profile`` prints the top of a cProfile of a ``workers=1``
-run (where the time goes).
+run (where the time goes). ``--ceiling`` times the part that parallelises perfectly (the
+regions' fit chains of this patient, independent tasks) in this process, in a pool of one
+worker and in a pool of ``--workers``: the best ratio the machine gives CPU-bound work,
+against which the whole pipeline's ratio is read.
 
 Run: ``.venv/bin/python benchmarks/bench_patient.py [--dir DIR] [--repeat 3] [--workers 2]``.
 Numbers are printed, never asserted. On a machine shared with other work, compare the
@@ -74,6 +77,44 @@ def timed(folder: Path, workers: int) -> tuple[float, float, float, PatientDosim
     return wall, own1 - own0, kids1 - kids0, result
 
 
+def fit_chain_ceiling(folder: Path, workers: int, repeat: int) -> None:
+    """The regions' fit chains of one patient: here, on 1 worker, on ``workers`` workers."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    import theratrial.dosimetry.pipeline as pipeline
+    from theratrial.dosimetry._pvc import fit_chain
+
+    captured: list[Any] = []
+    original = pipeline.region_chains
+
+    def capture(*args: Any, **kwargs: Any) -> Any:
+        captured.append(original(*args, **kwargs))
+        return captured[-1]
+
+    pipeline.region_chains = capture  # type: ignore[assignment]
+    try:
+        patient_dosimetry(folder, nuclide="Lu-177", workers=1)
+    finally:
+        pipeline.region_chains = original
+    jobs = list(captured[-1])
+    times: dict[str, list[float]] = {"here": [], "1 worker": [], f"{workers} workers": []}
+    for _ in range(repeat):
+        start = time.perf_counter()
+        list(map(fit_chain, jobs))
+        times["here"].append(time.perf_counter() - start)
+        for label, n in (("1 worker", 1), (f"{workers} workers", workers)):
+            with ProcessPoolExecutor(n) as pool:
+                list(pool.map(fit_chain, jobs[:n]))  # processes started, imports done
+                start = time.perf_counter()
+                list(pool.map(fit_chain, jobs))
+                times[label].append(time.perf_counter() - start)
+    here = statistics.median(times["here"])
+    print(f"fit chains of this patient ({len(jobs)} regions, median of {repeat}):")
+    for label, values in times.items():
+        print(f"  {label:>10}: {statistics.median(values):6.3f} s   "
+              f"ratio to here {statistics.median(values) / here:.2f}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dir", type=Path, help="patient folder already written")
@@ -81,6 +122,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--profile", action="store_true", help="cProfile a workers=1 run")
+    parser.add_argument(
+        "--ceiling", action="store_true", help="time the fit chains alone (perfectly parallel)"
+    )
     args = parser.parse_args()
     folder = args.dir
     if folder is None:
@@ -94,6 +138,8 @@ def main() -> None:
         profile = cProfile.Profile()
         profile.runcall(patient_dosimetry, folder, workers=1)
         pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+    if args.ceiling:
+        fit_chain_ceiling(folder, args.workers, args.repeat)
     reference = timed(folder, 1)[3]  # warm-up: imports, caches, kernel tables
     walls: dict[int, list[float]] = {1: [], args.workers: []}
     identical = True
