@@ -8,20 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import random
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 
+from ..conftest import demo_record
 from .conftest import SITE_A, SITE_B, Server
 
 TRIAL = "NCT06732505"
 COHORT = "escalation-prrt-naive"
-DEMO = Path(__file__).resolve().parents[2] / "src" / "theratrial" / "data" / "patients"
 RECIST = {
     "time_points": [
         {
@@ -31,12 +28,6 @@ RECIST = {
         {"date": "2026-05-01", "lesions": [{"id": "L1", "measurement_mm": 22}]},
     ]
 }
-
-
-def _record(demo: str, patient_id: str, site: str) -> dict[str, Any]:
-    raw = yaml.safe_load((DEMO / f"{demo}.yaml").read_text())
-    content: dict[str, Any] = json.loads(json.dumps(raw, default=str))  # dates as ISO text
-    return {**content, "patient_id": patient_id, "site": site}
 
 
 def _dashboard(c: httpx.Client) -> dict[str, Any]:
@@ -55,7 +46,7 @@ def _count(items: list[dict[str, Any]], key: str, name: str) -> int:
 
 
 def _arrange(c: httpx.Client, demo: str, pid: str, site: str) -> str:
-    r = c.post("/api/v1/patients", json=_record(demo, pid, site))
+    r = c.post("/api/v1/patients", json=demo_record(demo, pid, site))
     assert r.status_code == 201, r.text
     s = c.post(f"/api/v1/patients/{pid}/screenings", json={"trial_id": TRIAL})
     assert s.status_code == 201, s.text
@@ -127,7 +118,7 @@ def test_dashboard_counts_screenings_enrolment_and_cycles(sqlite_server: Server)
 
 def test_site_b_does_not_see_site_a_dlts_but_the_counts(sqlite_server: Server) -> None:
     with sqlite_server.client("admin-a") as admin:
-        r = admin.post("/api/v1/patients", json=_record("DEMO-006", "DASH-A-DLT", SITE_A))
+        r = admin.post("/api/v1/patients", json=demo_record("DEMO-006", "DASH-A-DLT", SITE_A))
         assert r.status_code == 201, r.text
     with sqlite_server.client("physician-a") as p:
         obs = {"patient_id": "DASH-A-DLT", "cohort": "escalation-prior-prrt", "level": "DL1",
@@ -150,7 +141,7 @@ def test_cumulative_organ_doses_are_checked_against_the_protocols_limits(
     pid = "DASH-A-LIMIT"
     dosimetry = [{"region": "kidneys", "dose_gy": 6.0, "bed_gy": 7.2, "mass_g": 300.0}]
     with sqlite_server.client("admin-a") as admin:
-        r = admin.post("/api/v1/patients", json=_record("DEMO-006", pid, SITE_A))
+        r = admin.post("/api/v1/patients", json=demo_record("DEMO-006", pid, SITE_A))
         assert r.status_code == 201, r.text
     with sqlite_server.client("physician-a") as p:
         for n, day in ((1, "2026-03-02"), (2, "2026-05-25")):
@@ -187,6 +178,7 @@ def test_operating_characteristics_json_and_svg(sqlite_server: Server) -> None:
         one = c.get(url, params=params)
         two = c.get(url, params=params)
         svg = c.get(f"{url}.svg", params=params)
+        with_figure = c.get(url, params={**params, "figure": "true"})
         bad = c.get(url, params={**params, "truth": "0.1,0.2,0.3"})
         unknown = c.get(url, params={**params, "cohort": "nope"})
         anonymous = httpx.get(f"{sqlite_server.base_url}{url}")
@@ -201,6 +193,9 @@ def test_operating_characteristics_json_and_svg(sqlite_server: Server) -> None:
     assert (doc["design"], doc["target"], doc["design_source"]) == ("boin", 0.25, "assumed")
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert b"<svg" in svg.content[:400]
+    both = with_figure.json()
+    assert "<svg" in both.pop("figure_svg")[:400]  # one simulation gives table and figure
+    assert both == doc
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "truth"
     assert unknown.status_code == 404
@@ -210,7 +205,7 @@ def test_operating_characteristics_json_and_svg(sqlite_server: Server) -> None:
 def test_recist_table_and_plots_are_scoped_to_the_readers_sites(sqlite_server: Server) -> None:
     with sqlite_server.client("admin-a") as admin:
         for pid, site in (("DASH-A-RECIST", SITE_A), ("DASH-B-RECIST", SITE_B)):
-            r = admin.post("/api/v1/patients", json=_record("DEMO-006", pid, site))
+            r = admin.post("/api/v1/patients", json=demo_record("DEMO-006", pid, site))
             assert r.status_code == 201, r.text
             ev = admin.post(
                 f"/api/v1/patients/{pid}/recist", json={"assessments": RECIST, "trial_id": TRIAL}

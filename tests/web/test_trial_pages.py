@@ -10,26 +10,18 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import random
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from ..conftest import demo_record
 
 pytestmark = pytest.mark.browser
 
 TRIAL = "NCT06732505"
 COHORT = "escalation-prrt-naive"
-DEMO = Path(__file__).resolve().parents[2] / "src" / "theratrial" / "data" / "patients"
-
-
-def _record(demo: str, patient_id: str, site: str = "SITE-A") -> dict[str, Any]:
-    raw = yaml.safe_load((DEMO / f"{demo}.yaml").read_text())
-    content: dict[str, Any] = json.loads(json.dumps(raw, default=str))  # dates as ISO text
-    return {**content, "patient_id": patient_id, "site": site}
 
 
 def _pid(tag: str) -> str:
@@ -40,7 +32,7 @@ def _add_patients(web: Any, demo: str, n: int, tag: str) -> list[str]:
     ids = [_pid(tag) for _ in range(n)]
     with web.server.client("coordinator") as c:
         for pid in ids:
-            r = c.post("/patients", json=_record(demo, pid))
+            r = c.post("/patients", json=demo_record(demo, pid))
             assert r.status_code == 201, r.text
     return ids
 
@@ -72,6 +64,10 @@ def _escalation_flow(web: Any, name: str) -> None:
     web.login("statistician")
     web.visit(f"/trials/{TRIAL}/escalation")
     page.locator("#oc-figure img").wait_for()
+    page.wait_for_function(  # the figure comes with the numbers, as an SVG blob
+        "() => { const i = document.querySelector('#oc-figure img');"
+        " return i.complete && i.naturalWidth > 0 && i.src.startsWith('blob:'); }"
+    )
     page.get_by_role("button", name="Run decision").click()
     section = page.locator(f".decision[data-cohort='{COHORT}']")
     section.wait_for()

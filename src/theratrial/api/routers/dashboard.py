@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -218,20 +219,29 @@ def dashboard(trial_id: str, ctx: Context = Depends(require(Action.READ_TRIALS))
         }
 
 
-def _simulate(
-    session: Any,
-    trial_id: str,
-    *,
-    cohort: str | None,
-    design: str | None,
-    target: float | None,
-    n_trials: int,
-    seed: int,
-    truth: str | None,
-    max_n: int | None,
-) -> dict[str, Any]:
+@dataclass
+class OcQuery:
+    """The query of both operating-characteristics routes (one simulation, JSON or SVG)."""
+
+    cohort: str | None = Query(
+        None, max_length=64, description="Escalation cohort (default: the first)."
+    )
+    design: str | None = Query(None, max_length=16, description="Default: the protocol's design.")
+    target: float | None = Query(
+        None, gt=0, lt=1, description="Target DLT probability (default: the protocol's)."
+    )
+    n_trials: int = Query(1000, ge=1, le=MAX_OC_TRIALS, description="Simulated trials.")
+    seed: int = Query(20250101, ge=0, le=2**32 - 1)
+    truth: str | None = Query(
+        None, max_length=400, description="True DLT probability per level, a,b,..."
+    )
+    max_n: int | None = Query(None, ge=1, le=300, description="Patients per simulated trial.")
+
+
+def _simulate(session: Any, trial_id: str, query: OcQuery) -> dict[str, Any]:
+    cohort, truth, max_n = query.cohort, query.truth, query.max_n
     protocol = protocol_for(session, trial_id)
-    rule = protocol_design(protocol, design=design, target=target)
+    rule = protocol_design(protocol, design=query.design, target=query.target)
     plans = plans_from_protocol(protocol)
     plan = next((p for p in plans if p.cohort_id == cohort), None) if cohort else plans[0]
     if plan is None:
@@ -269,8 +279,8 @@ def _simulate(
         cohort_size=size,
         max_n=max_n or plan.max_n or 8 * size,
         start_level=levels.index(plan.start_level),
-        n_trials=n_trials,
-        seed=seed,
+        n_trials=query.n_trials,
+        seed=query.seed,
         levels=levels,
     )
     doc = simulation_as_dict(oc, level_unit(protocol))
@@ -286,43 +296,39 @@ def _simulate(
     return {"doc": doc, "oc": oc, "unit": level_unit(protocol)}
 
 
-_OC_QUERY: dict[str, Any] = {
-    "cohort": Query(None, max_length=64, description="Escalation cohort (default: the first)."),
-    "design": Query(None, max_length=16, description="Default: the protocol's design."),
-    "target": Query(None, gt=0, lt=1, description="Target DLT probability (the protocol's)."),
-    "n_trials": Query(1000, ge=1, le=MAX_OC_TRIALS, description="Simulated trials."),
-    "seed": Query(20250101, ge=0, le=2**32 - 1),
-    "truth": Query(None, max_length=400, description="True DLT probability per level, a,b,..."),
-    "max_n": Query(None, ge=1, le=300, description="Patients per simulated trial."),
-}
+def _figure_svg(out: dict[str, Any]) -> bytes:
+    """The simulation drawn as the escalation report draws it (MTD selection, allocation)."""
+    from theratrial.report.design_plots import operating_characteristics_figure
+
+    doc = out["doc"]
+    rule = doc["design"] + (f" (target {doc['target']:g})" if doc["target"] is not None else "")
+    fig = operating_characteristics_figure(
+        out["oc"],
+        level_unit=out["unit"],
+        title=f"{rule}, cohort {doc['cohort']}, {doc['n_trials']} simulated trials",
+    )
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    return buffer.getvalue()
 
 
 @router.get("/escalation/operating-characteristics")
 def operating_characteristics(
     trial_id: str,
     ctx: Context = Depends(require(Action.READ_TRIALS)),
-    cohort: str | None = _OC_QUERY["cohort"],
-    design: str | None = _OC_QUERY["design"],
-    target: float | None = _OC_QUERY["target"],
-    n_trials: int = _OC_QUERY["n_trials"],
-    seed: int = _OC_QUERY["seed"],
-    truth: str | None = _OC_QUERY["truth"],
-    max_n: int | None = _OC_QUERY["max_n"],
+    query: OcQuery = Depends(),
+    figure: bool = Query(False, description="Also return the SVG figure (figure_svg)."),
 ) -> dict[str, Any]:
-    """Simulated operating characteristics of the design for one cohort (JSON, with units)."""
+    """Simulated operating characteristics of the design for one cohort (JSON, with units).
+
+    ``figure=true`` adds the figure as SVG text, so that a page shows table and figure
+    from one simulation.
+    """
     with tx(ctx.request) as session:
-        out = _simulate(
-            session,
-            trial_id,
-            cohort=cohort,
-            design=design,
-            target=target,
-            n_trials=n_trials,
-            seed=seed,
-            truth=truth,
-            max_n=max_n,
-        )
+        out = _simulate(session, trial_id, query)
     doc: dict[str, Any] = out["doc"]
+    if figure:
+        doc["figure_svg"] = _figure_svg(out).decode("utf-8")
     return doc
 
 
@@ -330,38 +336,9 @@ def operating_characteristics(
 def operating_characteristics_svg(
     trial_id: str,
     ctx: Context = Depends(require(Action.READ_TRIALS)),
-    cohort: str | None = _OC_QUERY["cohort"],
-    design: str | None = _OC_QUERY["design"],
-    target: float | None = _OC_QUERY["target"],
-    n_trials: int = _OC_QUERY["n_trials"],
-    seed: int = _OC_QUERY["seed"],
-    truth: str | None = _OC_QUERY["truth"],
-    max_n: int | None = _OC_QUERY["max_n"],
+    query: OcQuery = Depends(),
 ) -> Response:
     """The same simulation drawn as the report draws it (MTD selection and allocation)."""
-    from theratrial.report.design_plots import operating_characteristics_figure
-
     with tx(ctx.request) as session:
-        out = _simulate(
-            session,
-            trial_id,
-            cohort=cohort,
-            design=design,
-            target=target,
-            n_trials=n_trials,
-            seed=seed,
-            truth=truth,
-            max_n=max_n,
-        )
-    doc = out["doc"]
-    fig = operating_characteristics_figure(
-        out["oc"],
-        level_unit=out["unit"],
-        title=f"{doc['design']}"
-        + (f" (target {doc['target']:g})" if doc.get("target") is not None else "")
-        + f", cohort {doc['cohort']}, "
-        f"{doc['n_trials']} simulated trials",
-    )
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
-    return Response(buffer.getvalue(), media_type="image/svg+xml")
+        out = _simulate(session, trial_id, query)
+    return Response(_figure_svg(out), media_type="image/svg+xml")

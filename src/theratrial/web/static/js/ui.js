@@ -88,6 +88,23 @@ export function field({ name, label, type = "text", unit, value, required, optio
     h("div.error", { id: errId, role: "alert" }));
 }
 
+// A checkbox with its label and an error slot (formValues reads it as true/false).
+export function checkbox(name, label) {
+  return h("div.field.check", { dataset: { field: name } },
+    h("label", h("input", { type: "checkbox", name }), ` ${label}`),
+    h("div.error", { role: "alert" }));
+}
+
+// Replace the children of ``el`` (nested arrays flattened; null and false left out).
+export function fill(el, ...children) {
+  return append(clear(el), children);
+}
+
+// A query string of the values given: empty, unset and unticked ones left out (defaults).
+export function query(params) {
+  return new URLSearchParams(Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== "" && v !== false)).toString();
+}
+
 export function clearErrors(form) {
   for (const f of form.querySelectorAll(".field")) {
     f.classList.remove("invalid");

@@ -3,15 +3,27 @@
 // repeatability (ICC table, Bland-Altman) and outcome models (effects, ROC) of an uploaded
 // CSV, run by the server's statistics (POST /analyses/...; RUN_ANALYSES).
 import { ApiError, get, upload } from "../api.js";
-import { append, badge, clear, clearErrors, field, figure, fmt, formValues, h, markErrors, page, table } from "../ui.js";
+import {
+  badge, checkbox, clearErrors, field, figure, fill, fmt, formValues, h, markErrors, page, query, table,
+} from "../ui.js";
 
-// Replace the children of ``el`` (nested arrays flattened; null and false left out).
-function fill(el, ...children) {
-  return append(clear(el), children);
-}
-
-function q(params) {
-  return new URLSearchParams(Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== "" && v !== false)).toString();
+// On submit: the form's CSV file to ``path`` with the other fields as the query; the
+// result drawn by ``render`` into ``out``, the API's field errors marked on the form.
+function onCsvSubmit(form, out, path, busy, render) {
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    const file = form.elements.file.files[0];
+    const { file: _f, ...params } = formValues(form);
+    if (!file) { markErrors(form, new ApiError(422, { detail: "choose a CSV file", errors: [{ field: "file", message: "choose a CSV file" }] })); return; }
+    fill(out, h("p.muted", busy));
+    try {
+      fill(out, render(await upload(`${path}?${query(params)}`, file, { contentType: "text/csv" })));
+    } catch (err) {
+      fill(out);
+      if (err instanceof ApiError) markErrors(form, err); else throw err;
+    }
+  });
 }
 
 const BOR_KIND = { CR: "ok", PR: "ok", SD: "warning", "NON-CR/NON-PD": "warning", PD: "stop", NE: "unknown" };
@@ -98,24 +110,10 @@ function repeatabilitySection() {
       field({ name: "scan", label: "Scan column", value: "scan" }),
       field({ name: "value", label: "Value column", value: "value" })),
     h("div.form-row",
-      h("div.field.check", { dataset: { field: "no_groups" } }, h("label", h("input", { type: "checkbox", name: "no_groups" }), " Overall only (no groups)"), h("div.error", { role: "alert" })),
-      h("div.field.check", { dataset: { field: "drop_incomplete" } }, h("label", h("input", { type: "checkbox", name: "drop_incomplete" }), " Leave out targets with a missing scan"), h("div.error", { role: "alert" }))),
+      checkbox("no_groups", "Overall only (no groups)"),
+      checkbox("drop_incomplete", "Leave out targets with a missing scan")),
     h("div.actions", h("button.primary#run-repeatability", { type: "submit" }, "Run repeatability")));
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    clearErrors(form);
-    const file = form.elements.file.files[0];
-    const { file: _f, ...params } = formValues(form);
-    if (!file) { markErrors(form, new ApiError(422, { detail: "choose a CSV file", errors: [{ field: "file", message: "choose a CSV file" }] })); return; }
-    fill(out, h("p.muted", "Running…"));
-    try {
-      const r = await upload(`analyses/repeatability?${q(params)}`, file, { contentType: "text/csv" });
-      fill(out, repeatabilityResult(r));
-    } catch (err) {
-      fill(out);
-      if (err instanceof ApiError) markErrors(form, err); else throw err;
-    }
-  });
+  onCsvSubmit(form, out, "analyses/repeatability", "Running…", repeatabilityResult);
   return h("section.card#repeatability", { "aria-labelledby": "rep-h" },
     h("h2#rep-h", "Repeatability (test–retest)"),
     h("p.muted", "Upload a CSV in long form, one row per measurement: subject, region, scan, value (as theratrial repeatability reads it)."),
@@ -151,24 +149,10 @@ function modelSection() {
       field({ name: "positive", label: "Responder labels", help: "e.g. CR,PR" }),
       field({ name: "threshold", label: "Responder threshold", type: "number", step: "any", help: "responder when outcome ≤ threshold" })),
     h("div.form-row",
-      h("div.field.check", { dataset: { field: "above" } }, h("label", h("input", { type: "checkbox", name: "above" }), " Responder when outcome ≥ threshold"), h("div.error", { role: "alert" })),
-      h("div.field.check", { dataset: { field: "standardize" } }, h("label", h("input", { type: "checkbox", name: "standardize" }), " Effects per SD of each predictor"), h("div.error", { role: "alert" }))),
+      checkbox("above", "Responder when outcome ≥ threshold"),
+      checkbox("standardize", "Effects per SD of each predictor")),
     h("div.actions", h("button.primary#run-model", { type: "submit" }, "Run model")));
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    clearErrors(form);
-    const file = form.elements.file.files[0];
-    const { file: _f, ...params } = formValues(form);
-    if (!file) { markErrors(form, new ApiError(422, { detail: "choose a CSV file", errors: [{ field: "file", message: "choose a CSV file" }] })); return; }
-    fill(out, h("p.muted", "Fitting…"));
-    try {
-      const m = await upload(`analyses/outcome-model?${q(params)}`, file, { contentType: "text/csv" });
-      fill(out, modelResult(m));
-    } catch (err) {
-      fill(out);
-      if (err instanceof ApiError) markErrors(form, err); else throw err;
-    }
-  });
+  onCsvSubmit(form, out, "analyses/outcome-model", "Fitting…", modelResult);
   return h("section.card#outcome-model", { "aria-labelledby": "model-h" },
     h("h2#model-h", "Outcome model"),
     h("p.muted", "Upload a CSV as theratrial model reads it: one row per patient (or per lesion), a patient column, the outcome and the predictors."),

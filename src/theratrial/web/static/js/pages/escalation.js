@@ -4,13 +4,8 @@
 // design (simulated by the server, drawn by report/) and DLT entry for physicians.
 import { ApiError, get, post } from "../api.js";
 import {
-  append, badge, clear, clearErrors, field, fmt, formValues, h, markErrors, page, table, toast,
+  badge, checkbox, clearErrors, field, fill, fmt, formValues, h, markErrors, page, query, table, toast,
 } from "../ui.js";
-
-// Replace the children of ``el`` (nested arrays flattened; null and false left out).
-function fill(el, ...children) {
-  return append(clear(el), children);
-}
 
 const DESIGNS = [["boin", "BOIN"], ["mtpi2", "mTPI-2"], ["i3+3", "i3+3"], ["3+3", "3+3"]];
 const SOURCES = { protocol: "as the protocol states", assumed: "assumed: the protocol states none", request: "as asked" };
@@ -21,10 +16,6 @@ export function designRule(d) {
   return `Design ${d.design}${target} (${SOURCES[d.design_source] || "as asked"})`;
 }
 const MEANINGS = ["decided", "reviewed", "approved"];
-
-function q(params) {
-  return new URLSearchParams(Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== "")).toString();
-}
 
 // DLT table by dose level: patients treated (cycles), DLT-evaluable and DLTs, per cohort.
 function dltTable(cohort, levels, unit, dash) {
@@ -122,7 +113,7 @@ function runPanel(trial, ctx, rule) {
     const v = formValues(form);
     let d;
     try {
-      d = await get(`trials/${encodeURIComponent(trial)}/escalation?${q(v)}`);
+      d = await get(`trials/${encodeURIComponent(trial)}/escalation?${query(v)}`);
     } catch (err) {
       if (err instanceof ApiError) { markErrors(form, err); return; }
       throw err;
@@ -153,6 +144,7 @@ function stateTable(dash) {
 
 function ocPanel(trial, cohorts, unit, rule) {
   const out = h("div#oc-out", { "aria-live": "polite" });
+  let figureUrl = null;
   const form = h("form#oc-form", { novalidate: true, "aria-labelledby": "oc-h" },
     h("div.form-row",
       field({ name: "cohort", label: "Cohort", options: cohorts.map((c) => c.id), value: cohorts[0].id }),
@@ -163,15 +155,17 @@ function ocPanel(trial, cohorts, unit, rule) {
     h("div.actions", h("button#run-oc", { type: "submit" }, "Simulate")));
   async function run() {
     clearErrors(form);
-    const params = q(formValues(form));
+    const params = query(formValues(form));
     const base = `trials/${encodeURIComponent(trial)}/escalation/operating-characteristics`;
     let oc;
     try {
-      oc = await get(`${base}?${params}`);
+      oc = await get(`${base}?${params}&figure=true`); // one simulation: numbers and figure
     } catch (err) {
       if (err instanceof ApiError) { markErrors(form, err); return; }
       throw err;
     }
+    if (figureUrl) URL.revokeObjectURL(figureUrl); // the previous run's figure
+    figureUrl = URL.createObjectURL(new Blob([oc.figure_svg], { type: "image/svg+xml" }));
     const rows = oc.levels.map((lv, i) => ({
       level: lv, truth: oc.truth[i], sel: oc.selection_pct[i], n: oc.n_treated_mean[i], dlt: oc.dlt_mean_per_level[i],
     }));
@@ -185,7 +179,7 @@ function ocPanel(trial, cohorts, unit, rule) {
       ], rows, { id: "oc-table" }),
       h("p", `No MTD selected (early stop): ${fmt(oc.stop_pct, "% of trials")}; mean sample size ${fmt(oc.n_mean, "patients")}; mean DLTs ${fmt(oc.dlt_mean, "patients")}. Scenario: ${oc.scenario}.`),
       h("figure.plot#oc-figure",
-        h("img", { src: `/api/v1/${base}.svg?${params}`, alt: `Operating characteristics of ${oc.design} for cohort ${oc.cohort}: percentage of trials selecting each level as the MTD, and mean patients and DLTs per level` }),
+        h("img", { src: figureUrl, alt: `Operating characteristics of ${oc.design} for cohort ${oc.cohort}: percentage of trials selecting each level as the MTD, and mean patients and DLTs per level` }),
         h("figcaption", "MTD selection and allocation per dose level, as the escalation report draws them.")));
   }
   form.addEventListener("submit", (ev) => { ev.preventDefault(); run(); });
@@ -204,9 +198,7 @@ function dltForm(trial, cohorts, levels, onSaved) {
       field({ name: "level", label: "Dose level", options: levels.map((l) => [l.id, `${l.id} (${fmt(l.value)})`]), required: true }),
       field({ name: "cycle", label: "Cycle", type: "number", value: 1, min: "1", step: "1", required: true })),
     h("div.form-row",
-      h("div.field.check", { dataset: { field: "dlt" } },
-        h("label", h("input", { type: "checkbox", name: "dlt" }), " Dose-limiting toxicity"),
-        h("div.error", { role: "alert" })),
+      checkbox("dlt", "Dose-limiting toxicity"),
       field({ name: "event", label: "Event (CTCAE term)" }),
       field({ name: "grade", label: "CTCAE grade", type: "number", min: "1", max: "5", step: "1" }),
       field({ name: "administered", label: "Administered on", type: "date" }),
