@@ -15,6 +15,7 @@ from theratrial.api import audit
 from theratrial.api.deps import Context
 from theratrial.api.problems import ProblemError
 from theratrial.api.signatures import content_hash
+from theratrial.eligibility import Patient
 from theratrial.errors import ProtocolError
 from theratrial.protocol import bundled_protocols, find_protocol
 from theratrial.protocol.schema import Protocol
@@ -162,6 +163,19 @@ def load_record(session: Session, patient_id: str) -> dict[str, Any] | None:
     patient_pk = session.scalar(select(PatientRow.id).where(PatientRow.pseudonym == patient_id))
     latest = None if patient_pk is None else _latest_record(session, patient_pk)
     return None if latest is None else dict(latest.content)
+
+
+def stored_record(session: Session, patient_id: str) -> Patient:
+    """The patient's newest stored record, parsed (409 when none was stored)."""
+    content = load_record(session, patient_id)
+    if content is None:
+        raise ProblemError(
+            409,
+            "no record stored for this patient",
+            field="patient_id",
+            hint="POST the patient record to /api/v1/patients first",
+        )
+    return Patient.model_validate(content)
 
 
 def protocol_for(session: Session, trial_id: str, *, field: str = "trial_id") -> Protocol:

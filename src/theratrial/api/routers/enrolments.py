@@ -24,13 +24,13 @@ from theratrial.api.permissions import Action
 from theratrial.api.problems import ProblemError
 from theratrial.api.routers._common import (
     jsonable,
-    load_record,
     protocol_for,
     record,
     require_reason,
+    stored_record,
 )
 from theratrial.api.schemas import EnrolmentIn, WithdrawalIn
-from theratrial.eligibility import Patient, assign_cohorts
+from theratrial.eligibility import assign_cohorts
 from theratrial.store import register_protocol
 from theratrial.store.models import PatientRow, TrialRow
 from theratrial.store.models_service import EnrolmentRow
@@ -93,15 +93,7 @@ def enrol(
         protocol = protocol_for(session, body.trial_id)
         trial_pk, trial_id = _trial_pk(session, body.trial_id)
         require_enrolment(enrolment_of(session, patient_id=patient_id, trial_id=trial_id))
-        content = load_record(session, patient_id)
-        if content is None:
-            raise ProblemError(
-                409,
-                "no record stored for this patient",
-                field="patient_id",
-                hint="POST the patient record to /api/v1/patients first",
-            )
-        allowed = assign_cohorts(Patient.model_validate(content), protocol, on=body.consent_date)
+        allowed = assign_cohorts(stored_record(session, patient_id), protocol, on=body.consent_date)
         if body.cohort is not None and body.cohort not in allowed:
             raise ProblemError(
                 422,

@@ -12,8 +12,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from theratrial.api import accounts
+from theratrial.api.accounts import Principal
 from theratrial.api.deps import (
     Context,
     patient_in_scope,
@@ -56,23 +58,35 @@ def list_patients(
 ) -> dict[str, Any]:
     """The patients of the principal's sites, oldest first, a page at a time."""
     with tx(ctx.request) as session:
-        stmt = (
-            select(PatientRow, SiteRow.code)
-            .outerjoin(SiteRow, PatientRow.site_pk == SiteRow.id)
-            .order_by(PatientRow.id)
-            .limit(limit + 1)
+        rows = visible_patients(
+            session, ctx.principal, limit=limit, cursor=cursor, site=site, id_prefix=id_prefix
         )
-        visible = visible_site_pks(session, ctx.principal)
-        if visible is not None:
-            stmt = stmt.where(PatientRow.site_pk.in_(visible))
-        if cursor is not None:
-            stmt = stmt.where(PatientRow.id > cursor)
-        if site is not None:
-            stmt = stmt.where(SiteRow.code == site)
-        if id_prefix:
-            stmt = stmt.where(PatientRow.pseudonym.startswith(id_prefix, autoescape=True))
-        items = [_view(row, code) for row, code in session.execute(stmt).all()]
+        items = [_view(row, code) for row, code in rows]
     return page(items, limit=limit, cursor_of="cursor")
+
+
+def visible_patients(
+    session: Session, principal: Principal, *, limit: int, cursor: int | None,
+    site: str | None = None, id_prefix: str | None = None,
+) -> list[tuple[PatientRow, str | None]]:  # fmt: skip
+    """One page (``limit + 1`` rows, for :func:`page`) of the patients the principal may see,
+    oldest first, with their site code: after ``cursor``, of ``site``, ids starting so."""
+    stmt = (
+        select(PatientRow, SiteRow.code)
+        .outerjoin(SiteRow, PatientRow.site_pk == SiteRow.id)
+        .order_by(PatientRow.id)
+        .limit(limit + 1)
+    )
+    visible = visible_site_pks(session, principal)
+    if visible is not None:
+        stmt = stmt.where(PatientRow.site_pk.in_(visible))
+    if cursor is not None:
+        stmt = stmt.where(PatientRow.id > cursor)
+    if site is not None:
+        stmt = stmt.where(SiteRow.code == site)
+    if id_prefix:
+        stmt = stmt.where(PatientRow.pseudonym.startswith(id_prefix, autoescape=True))
+    return [(row, code) for row, code in session.execute(stmt).all()]
 
 
 @router.get("/{patient_id}")

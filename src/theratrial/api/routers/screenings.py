@@ -17,8 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from theratrial.api.deps import Context, patient_in_scope, require, tx
 from theratrial.api.permissions import Action
-from theratrial.api.problems import ProblemError
-from theratrial.api.routers._common import MAX_LIMIT, load_record, page, protocol_for, record
+from theratrial.api.routers._common import MAX_LIMIT, page, protocol_for, record, stored_record
 from theratrial.api.schemas import ScreeningIn
 from theratrial.eligibility import Patient, screen
 from theratrial.eligibility.screening_doc import screening_as_dict
@@ -51,15 +50,7 @@ def run_screening(
 def stored_patient(session: Any, ctx: Context, patient_id: str) -> tuple[Any, Patient]:
     """The patient's row (404 for another site's) and its stored record (409 without one)."""
     row = patient_in_scope(session, ctx.principal, patient_id)
-    content = load_record(session, patient_id)
-    if content is None:
-        raise ProblemError(
-            409,
-            "no record stored for this patient",
-            field="patient_id",
-            hint="POST the patient record to /api/v1/patients first",
-        )
-    return row, Patient.model_validate(content)
+    return row, stored_record(session, patient_id)
 
 
 def store_screening(

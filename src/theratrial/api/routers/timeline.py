@@ -35,12 +35,11 @@ from theratrial.api.deps import (
     patient_in_scope,
     require,
     tx,
-    visible_site_pks,
 )
 from theratrial.api.permissions import Action
 from theratrial.api.problems import ProblemError
 from theratrial.api.routers._common import MAX_LIMIT, load_record, page, protocol_for
-from theratrial.api.routers.patients import check_record, record_text
+from theratrial.api.routers.patients import check_record, record_text, visible_patients
 from theratrial.api.routers.screenings import store_screening, stored_patient
 from theratrial.eligibility import find_trials
 from theratrial.protocol import bundled_protocols
@@ -224,20 +223,9 @@ def list_patient_summaries(
 ) -> dict[str, Any]:
     """The visible patients, oldest first, with site, last screening and enrolments."""
     with tx(ctx.request) as session:
-        stmt = (
-            select(PatientRow, SiteRow.code)
-            .outerjoin(SiteRow, PatientRow.site_pk == SiteRow.id)
-            .order_by(PatientRow.id)
-            .limit(limit + 1)
+        rows = visible_patients(
+            session, ctx.principal, limit=limit, cursor=cursor, id_prefix=id_prefix
         )
-        visible = visible_site_pks(session, ctx.principal)
-        if visible is not None:
-            stmt = stmt.where(PatientRow.site_pk.in_(visible))
-        if cursor is not None:
-            stmt = stmt.where(PatientRow.id > cursor)
-        if id_prefix:
-            stmt = stmt.where(PatientRow.pseudonym.startswith(id_prefix, autoescape=True))
-        rows = session.execute(stmt).all()
         extra = patient_summaries(session, [r.id for r, _ in rows])
         items = [
             {"patient_id": r.pseudonym, "site": code, "cursor": r.id, **extra[r.id]}
