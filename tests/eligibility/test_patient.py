@@ -309,7 +309,10 @@ def test_a_negative_lab_value_is_refused_with_the_field(name: str, value: float)
     assert err.value.file == "p.json"
 
 
-@pytest.mark.parametrize(("name", "value"), [("base excess", -4.0), ("creatinine", 0.0)])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("base excess", -4.0), ("BE", -2.5), ("anion gap", -1.0), ("creatinine", 0.0)],
+)
 def test_signed_differences_and_zero_are_accepted(name: str, value: float) -> None:
     lab = {"name": name, "value": value, "unit": "mmol/L", "date": "2026-01-01"}
     patient = parse_patient(json.dumps({**MINIMAL, "labs": [lab]}))

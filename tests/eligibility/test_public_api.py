@@ -13,10 +13,10 @@ EXPORTS = {
         "screen_many", "units",
     ],
     "theratrial.eligibility.patient": [
-        "GEP_SITES", "SITE_CODE", "SITE_CODE_HINT", "Consent", "Demographics", "Diagnosis",
-        "EventRecord", "ImagingStudy",
+        "GEP_SITES", "LAB_ALIASES", "SITE_CODE", "SITE_CODE_HINT", "Consent", "Demographics",
+        "Diagnosis", "EventRecord", "ImagingStudy",
         "LabResult", "LesionRecord", "MedicalCondition", "Patient", "TherapyRecord",
-        "load_patient", "parse_patient",
+        "lab_key", "load_patient", "parse_patient",
     ],
     "theratrial.eligibility.units": ["MOLAR_MASS_G_PER_MOL", "convert", "parse_unit",
                                      "same_dimension"],

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from theratrial.eligibility._context import Context, lab_key
-from theratrial.eligibility.patient import Patient
+from theratrial.eligibility._context import Context
+from theratrial.eligibility.patient import Patient, lab_key
 from theratrial.errors import ProtocolError
 from theratrial.protocol import (
     Protocol,

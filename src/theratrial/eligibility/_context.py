@@ -4,48 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
 
 from theratrial.eligibility import clinical
 from theratrial.eligibility.evidence import Evidence
-from theratrial.eligibility.patient import LabResult, Patient
+from theratrial.eligibility.patient import LAB_ALIASES, LabResult, Patient, lab_key
 from theratrial.eligibility.units import convert
 from theratrial.errors import ParameterError, PatientRecordError
 
 __all__ = ["LAB_ALIASES", "Context", "Fact"]
-
-LAB_ALIASES = {
-    "hemoglobin": "haemoglobin",
-    "hb": "haemoglobin",
-    "hgb": "haemoglobin",
-    "anc": "neutrophils",
-    "neutrophil_count": "neutrophils",
-    "absolute_neutrophil_count": "neutrophils",
-    "plt": "platelets",
-    "platelet_count": "platelets",
-    "bilirubin": "bilirubin_total",
-    "total_bilirubin": "bilirubin_total",
-    "scr": "creatinine",
-    "serum_creatinine": "creatinine",
-    "sgpt": "alt",
-    "alat": "alt",
-    "sgot": "ast",
-    "asat": "ast",
-    "glucose": "glucose_fasting",
-    "fasting_glucose": "glucose_fasting",
-    "pt_pct": "prothrombin_time_pct",
-    "quick": "prothrombin_time_pct",
-    "gfr": "gfr_measured",
-    "cr51_edta_gfr": "gfr_measured",
-}
-"""Other names accepted for the canonical lab names used in protocols."""
-
-
-@cache
-def lab_key(name: str) -> str:
-    """The canonical name of a lab test (lower case, aliases resolved)."""
-    key = name.strip().lower().replace(" ", "_").replace("-", "_")
-    return LAB_ALIASES.get(key, key)
 
 
 @dataclass(frozen=True, slots=True)

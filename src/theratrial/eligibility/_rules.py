@@ -9,9 +9,9 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from theratrial.eligibility._context import Context, lab_key
+from theratrial.eligibility._context import Context
 from theratrial.eligibility.evidence import Evidence, Outcome, Status
-from theratrial.eligibility.patient import ImagingStudy, LesionRecord, TherapyRecord
+from theratrial.eligibility.patient import ImagingStudy, LesionRecord, TherapyRecord, lab_key
 from theratrial.eligibility.units import convert
 from theratrial.protocol import rules as r
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,6 +43,7 @@ from theratrial.ids import PSEUDONYM_HINT, check_pseudonym, is_pseudonym
 
 __all__ = [
     "GEP_SITES",
+    "LAB_ALIASES",
     "SITE_CODE",
     "SITE_CODE_HINT",
     "Consent",
@@ -54,6 +56,7 @@ __all__ = [
     "MedicalCondition",
     "Patient",
     "TherapyRecord",
+    "lab_key",
     "load_patient",
     "parse_patient",
 ]
@@ -167,7 +170,42 @@ class Diagnosis(_Record):
         return self.primary_site.strip().lower().replace(" ", "_") in GEP_SITES
 
 
-_SIGNED_LABS = frozenset({"base_excess", "be", "base_deficit", "anion_gap"})
+LAB_ALIASES = {
+    "be": "base_excess",
+    "hemoglobin": "haemoglobin",
+    "hb": "haemoglobin",
+    "hgb": "haemoglobin",
+    "anc": "neutrophils",
+    "neutrophil_count": "neutrophils",
+    "absolute_neutrophil_count": "neutrophils",
+    "plt": "platelets",
+    "platelet_count": "platelets",
+    "bilirubin": "bilirubin_total",
+    "total_bilirubin": "bilirubin_total",
+    "scr": "creatinine",
+    "serum_creatinine": "creatinine",
+    "sgpt": "alt",
+    "alat": "alt",
+    "sgot": "ast",
+    "asat": "ast",
+    "glucose": "glucose_fasting",
+    "fasting_glucose": "glucose_fasting",
+    "pt_pct": "prothrombin_time_pct",
+    "quick": "prothrombin_time_pct",
+    "gfr": "gfr_measured",
+    "cr51_edta_gfr": "gfr_measured",
+}
+"""Other names accepted for the canonical lab names used in protocols."""
+
+
+@cache
+def lab_key(name: str) -> str:
+    """The canonical name of a lab test (lower case, aliases resolved)."""
+    key = name.strip().lower().replace(" ", "_").replace("-", "_")
+    return LAB_ALIASES.get(key, key)
+
+
+_SIGNED_LABS = frozenset({"base_excess", "base_deficit", "anion_gap"})
 """Lab tests reported as differences, whose values may be below zero; every other result
 (a concentration, count, activity, clearance or ratio) is zero or more."""
 
@@ -190,7 +228,7 @@ class LabResult(_Record):
     @field_validator("value")
     @classmethod
     def _measurable(cls, value: float, info: ValidationInfo) -> float:
-        name = str(info.data.get("name", "")).strip().lower().replace(" ", "_").replace("-", "_")
+        name = lab_key(str(info.data.get("name", "")))
         if value < 0 and name not in _SIGNED_LABS:
             raise ValueError(
                 f"{value:g} is below zero, which no {name or 'such'} result can be: check the "
