@@ -373,4 +373,4 @@ def test_the_protocol_states_the_design_and_target_that_decide(tmp_path: Path) -
         app, ["escalation", "--trial", stated, "--db", str(tmp_path / "b.sqlite")]
     )
     assert table.exit_code == 0, table.output
-    assert "boin, target 0.3, the protocol's" in table.output
+    assert "boin, target 0.3, as the protocol states" in " ".join(table.output.split())

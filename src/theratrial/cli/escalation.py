@@ -26,7 +26,7 @@ from theratrial.cli._dlt import (
     parse_date,
 )
 from theratrial.cli.design import _floats
-from theratrial.design.escalation_plan import plans_from_protocol
+from theratrial.design.escalation_plan import DESIGN_SOURCES, plans_from_protocol
 from theratrial.protocol import find_protocol
 from theratrial.store import connect, session_scope
 from theratrial.store.escalation import escalation_decisions, level_unit
@@ -82,8 +82,7 @@ def _print_escalation(
     rule = document["design"]
     if document["target"] is not None:
         rule += f", target {document['target']:g}"
-    source = {"protocol": "the protocol's", "assumed": "assumed: the protocol states none"}
-    note = source.get(document["design_source"], "as asked")
+    note = DESIGN_SOURCES[document["design_source"]]
     console.print(
         f"[bold]{document['trial_id']}[/]: next cohort per escalation cohort ({rule}, {note}; "
         f"as of {today})",

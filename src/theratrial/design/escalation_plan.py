@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from theratrial.design.cohorts import CohortPlan, DltRecord
+from theratrial.design.factory import canonical_name
 from theratrial.errors import InputError, TableError
 from theratrial.protocol.schema import Protocol
 
 __all__ = [
     "ASSUMED_DESIGN",
+    "DESIGN_SOURCES",
     "ProtocolDesign",
     "check_correction",
     "check_dlt_ids",
@@ -33,6 +35,14 @@ ASSUMED_DESIGN = ("boin", 0.25)
 """Design and target used when the protocol states none: BOIN at a target DLT probability
 of 0.25 (Liu & Yuan, J R Stat Soc C 64 (2015) 507; the target of many phase I trials of
 cytotoxic and radioligand therapies)."""
+
+
+DESIGN_SOURCES = {
+    "protocol": "as the protocol states",
+    "assumed": "assumed: the protocol states none",
+    "request": "as asked",
+}
+"""How each ``design_source`` is said in the CLI, reports and pages."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +66,11 @@ def protocol_design(
     A design asked for without a target keeps the protocol's target (or 0.25 when it has
     none); the 3+3 has no target. Asking for exactly the protocol's rule is not a request.
 
+    Raises
+    ------
+    ParameterError
+        An unknown design name.
+
     Examples
     --------
     >>> from theratrial.protocol import bundled_protocols
@@ -75,7 +90,7 @@ def protocol_design(
     default_name = stated_design or ASSUMED_DESIGN[0]
     default_rate = stated_target if stated_target is not None else ASSUMED_DESIGN[1]
     stated = stated_design is not None or stated_target is not None
-    name = (design or default_name).strip().lower().replace(" ", "")
+    name = canonical_name(design) if design else default_name
     rate = None if name == "3+3" else (target if target is not None else default_rate)
     if (name, rate) == (default_name, None if default_name == "3+3" else default_rate):
         return ProtocolDesign(name, rate, "protocol" if stated else "assumed")

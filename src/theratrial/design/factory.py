@@ -34,14 +34,14 @@ _ALIASES = {
 
 
 def canonical_name(name: str) -> str:
-    """The canonical design name for ``name`` (case-insensitive, aliases accepted).
+    """The canonical design name for ``name`` (case- and space-insensitive, aliases accepted).
 
     Examples
     --------
-    >>> canonical_name("mTPI-2"), canonical_name("i3plus3")
-    ('mtpi2', 'i3+3')
+    >>> canonical_name("mTPI-2"), canonical_name("i3plus3"), canonical_name("3 + 3")
+    ('mtpi2', 'i3+3', '3+3')
     """
-    key = name.strip().lower()
+    key = name.strip().lower().replace(" ", "")
     if key not in _ALIASES:
         raise ParameterError(
             f"unknown design {name!r}",

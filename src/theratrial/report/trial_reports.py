@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from theratrial.design import create_design
+from theratrial.design.escalation_plan import DESIGN_SOURCES
 from theratrial.protocol.schema import Protocol
 from theratrial.report._render import fmt
 from theratrial.report.documents import Document, Input, Section, Table, json_sha256
@@ -136,19 +137,12 @@ def escalation_document(
         ),
         methods=(
             f"Design {design} with target DLT probability {fmt(target)} "
-            f"({_SOURCE[doc['design_source']]}): BOIN (Liu & Yuan "
+            f"({DESIGN_SOURCES[doc['design_source']]}): BOIN (Liu & Yuan "
             "2015, JRSS C 64:507), CRM (O'Quigley et al. 1990, Biometrics 46:33), "
             "mTPI-2 (Guo et al. 2017, Contemp Clin Trials 58:23), i3+3 (Liu et al. 2020), "
             "3+3; each escalation cohort is escalated independently.",
         ),
     )
-
-
-_SOURCE = {
-    "protocol": "as the protocol states",
-    "assumed": "assumed: the protocol states no design",
-    "request": "as asked for this report",
-}
 
 
 def _operating_characteristics(
