@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+DEMO_PATIENTS = REPO_ROOT / "src" / "theratrial" / "data" / "patients"
+
+
+def demo_record(demo: str, patient_id: str, site: str = "SITE-A") -> dict[str, Any]:
+    """A bundled demo patient (``DEMO-006`` ...) as a JSON record under another id and site."""
+    raw = yaml.safe_load((DEMO_PATIENTS / f"{demo}.yaml").read_text())
+    content: dict[str, Any] = json.loads(json.dumps(raw, default=str))  # dates as ISO text
+    return {**content, "patient_id": patient_id, "site": site}
+
+
+def wait_until_ready(
+    base: str, proc: subprocess.Popen[bytes], log: Path, *, timeout_s: float, what: str
+) -> None:
+    """Poll ``base``/readyz until it answers 200; fail with the log's tail if ``proc`` dies
+    or ``timeout_s`` passes first."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"{what} did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.1)
 
 
 def _shared_dir() -> Path:
@@ -38,7 +70,6 @@ import contextlib  # noqa: E402
 import glob  # noqa: E402
 import shutil  # noqa: E402
 import socket  # noqa: E402
-import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 

@@ -11,13 +11,14 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+
+from ..conftest import wait_until_ready
 
 os.environ.setdefault("THERATRIAL_ARGON2_TIME_COST", "1")
 os.environ.setdefault("THERATRIAL_ARGON2_MEMORY_KIB", "1024")
@@ -93,16 +94,7 @@ def start_server(db_url: str, tmp: Path) -> Iterator[Server]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
+        wait_until_ready(base, proc, log, timeout_s=60, what="the server")
         server = Server(base, db_url, log, tokens)
         with server.client("admin-a") as admin:
             for pid, site in ((PATIENT_A, SITE_A), (PATIENT_B, SITE_B)):

@@ -6,8 +6,6 @@ The server is shared by every API test of a session: each test arranges its own 
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +16,10 @@ from theratrial.api import audit
 from theratrial.store import connect, session_scope
 from theratrial.store.models import PatientRow
 
+from ..conftest import demo_record
 from .conftest import PATIENT_B, SITE_A, SITE_B, Server, patient_record
 
 TRIAL = "NCT06732505"
-DEMO = Path(__file__).resolve().parents[2] / "src" / "theratrial" / "data" / "patients"
 RECIST = {
     "time_points": [
         {
@@ -31,12 +29,6 @@ RECIST = {
         {"date": "2026-05-01", "lesions": [{"id": "L1", "measurement_mm": 22}]},
     ]
 }
-
-
-def _record(demo: str, patient_id: str, site: str) -> dict[str, Any]:
-    raw = yaml.safe_load((DEMO / f"{demo}.yaml").read_text())
-    content: dict[str, Any] = json.loads(json.dumps(raw, default=str))  # dates as ISO text
-    return {**content, "patient_id": patient_id, "site": site}
 
 
 def _stored(server: Server, patient_id: str) -> bool:
@@ -96,7 +88,7 @@ def test_validate_returns_the_field_errors_of_a_store_and_stores_nothing(
 
 def test_validate_accepts_yaml_and_a_good_record_without_storing_it(sqlite_server: Server) -> None:
     pid = "TL-VAL-OK"
-    text = yaml.safe_dump(_record("DEMO-009", pid, SITE_A))
+    text = yaml.safe_dump(demo_record("DEMO-009", pid, SITE_A))
     with sqlite_server.client("coordinator-a") as c:
         r = c.post(
             "/api/v1/patients/validate",
@@ -124,7 +116,8 @@ def test_validate_needs_the_right_to_write_patients(sqlite_server: Server) -> No
 
 def _arrange_treated(server: Server, pid: str) -> None:
     with server.client("coordinator-a") as c:
-        assert c.post("/api/v1/patients", json=_record("DEMO-006", pid, SITE_A)).status_code == 201
+        r = c.post("/api/v1/patients", json=demo_record("DEMO-006", pid, SITE_A))
+        assert r.status_code == 201, r.text
         s = c.post(f"/api/v1/patients/{pid}/screenings", json={"trial_id": TRIAL})
         assert s.json()["verdict"] == "eligible", s.text
         e = c.post(
@@ -247,7 +240,8 @@ def test_trial_finder_ranks_every_trial_and_stores_audited_screenings(
 ) -> None:
     pid = "TL-FIND-1"
     with sqlite_server.client("coordinator-a") as c:
-        assert c.post("/api/v1/patients", json=_record("DEMO-009", pid, SITE_A)).status_code == 201
+        stored = c.post("/api/v1/patients", json=demo_record("DEMO-009", pid, SITE_A))
+        assert stored.status_code == 201, stored.text
         r = c.post(f"/api/v1/patients/{pid}/trial-finder")
         trials = c.get("/api/v1/trials").json()["items"]
         stored = c.get(f"/api/v1/patients/{pid}/screenings").json()["items"]
@@ -297,7 +291,7 @@ def test_timeline_is_the_same_on_postgres(server: Server) -> None:
     """The main read runs on both stores (the ``server`` fixture is SQLite, then PostgreSQL)."""
     pid = f"TL-PG-{'x' if 'sqlite' in server.db_url else 'p'}"
     with server.client("coordinator-a") as c:
-        r = c.post("/api/v1/patients", json=_record("DEMO-006", pid, SITE_A))
+        r = c.post("/api/v1/patients", json=demo_record("DEMO-006", pid, SITE_A))
         assert r.status_code == 201, r.text
         assert c.post(f"/api/v1/patients/{pid}/trial-finder").status_code == 201
         doc = c.get(f"/api/v1/patients/{pid}/timeline").json()

@@ -18,7 +18,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +26,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from ..conftest import wait_until_ready
 
 os.environ.setdefault("THERATRIAL_ARGON2_TIME_COST", "1")
 os.environ.setdefault("THERATRIAL_ARGON2_MEMORY_KIB", "1024")
@@ -95,16 +96,7 @@ def start_web_server(db_url: str, tmp: Path) -> Iterator[WebServer]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"theratrial serve did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
+        wait_until_ready(base, proc, log, timeout_s=90, what="theratrial serve")
         yield WebServer(base, db_url, log, tokens)
     finally:
         proc.terminate()

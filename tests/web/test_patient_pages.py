@@ -8,24 +8,17 @@ timeline. A monitor reads the same pages without any control that writes.
 
 from __future__ import annotations
 
-import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from ..conftest import demo_record
+
 pytestmark = pytest.mark.browser
 
 TRIAL = "NCT06732505"
-DEMO = Path(__file__).resolve().parents[2] / "src" / "theratrial" / "data" / "patients"
-
-
-def _record(demo: str, patient_id: str) -> dict[str, Any]:
-    raw = yaml.safe_load((DEMO / f"{demo}.yaml").read_text())
-    content: dict[str, Any] = json.loads(json.dumps(raw, default=str))  # dates as ISO text
-    return {**content, "patient_id": patient_id, "site": "SITE-A"}
 
 
 def _pid(prefix: str) -> str:
@@ -44,7 +37,7 @@ def test_coordinator_screens_finds_trials_and_enrols(request, which) -> None:  #
     web.shot(f"screening-empty-{which}")
 
     # upload a record: the server checks it, then it fills the form
-    text = yaml.safe_dump(_record("DEMO-009", pid), sort_keys=False)
+    text = yaml.safe_dump(demo_record("DEMO-009", pid), sort_keys=False)
     page.set_input_files(
         "#record-file",
         files=[{"name": f"{pid}.yaml", "mimeType": "application/yaml", "buffer": text.encode()}],
@@ -59,7 +52,7 @@ def test_coordinator_screens_finds_trials_and_enrols(request, which) -> None:  #
     error = page.locator('.field[data-field="ecog"] .error')
     error.filter(has_text="less than or equal to 5").wait_for()
     with web.server.client("coordinator") as api:
-        bad = {**_record("DEMO-009", pid), "ecog": 7}
+        bad = {**demo_record("DEMO-009", pid), "ecog": 7}
         expected = api.post("/patients/validate", json=bad).json()["errors"][0]["message"]
         assert error.inner_text() == expected
         assert ecog.get_attribute("aria-invalid") == "true"
@@ -166,7 +159,7 @@ def test_a_name_is_refused_as_patient_id_and_nothing_is_saved(web) -> None:  # t
 
 def _arrange_treated(web: Any, pid: str) -> None:
     with web.server.client("coordinator") as c:
-        assert c.post("/patients", json=_record("DEMO-006", pid)).status_code == 201
+        assert c.post("/patients", json=demo_record("DEMO-006", pid)).status_code == 201
         assert c.post(f"/patients/{pid}/screenings", json={"trial_id": TRIAL}).status_code == 201
         enrol = {"trial_id": TRIAL, "consent_date": "2026-03-10", "cohort": "escalation-prrt-naive"}
         assert c.post(f"/patients/{pid}/enrolments", json=enrol).status_code == 201
@@ -245,7 +238,7 @@ def test_monitor_reads_the_patient_pages_without_controls(web) -> None:  # type:
 def test_another_sites_patient_is_not_found(web) -> None:  # type: ignore[no-untyped-def]
     pid = _pid("OTH")
     with web.server.client("coordinator-b") as c:
-        record = {**_record("DEMO-006", pid), "site": "SITE-B"}
+        record = {**demo_record("DEMO-006", pid), "site": "SITE-B"}
         assert c.post("/patients", json=record).status_code == 201
     web.login("coordinator")
     web.visit(f"/patients/{pid}")
@@ -261,7 +254,7 @@ def test_organ_limits_show_the_share_used_in_words_and_bars(web) -> None:  # typ
     pid = _pid("LIM")
     lu = "NCT01842165"
     with web.server.client("coordinator") as c:
-        assert c.post("/patients", json=_record("DEMO-005", pid)).status_code == 201
+        assert c.post("/patients", json=demo_record("DEMO-005", pid)).status_code == 201
         s = c.post(f"/patients/{pid}/screenings", json={"trial_id": lu})
         assert s.json()["verdict"] == "eligible", s.text
         enrol = c.post(
